@@ -1,0 +1,6 @@
+export * from './connection.ts';
+export * from './events.ts';
+export * from './kv.ts';
+export * from './log.ts';
+export * from './provision.ts';
+export * from './rpc.ts';
