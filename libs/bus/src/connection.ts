@@ -48,7 +48,11 @@ async function logStatus(nc: NatsConnection, logger: Logger): Promise<void> {
  * in-flight requests get their replies, and exits. A second signal exits at
  * once.
  */
-export function drainOnSignals(nc: NatsConnection, logger: Logger, stop: () => Promise<void>): void {
+export function drainOnSignals(
+  nc: NatsConnection,
+  logger: Logger,
+  stop: () => Promise<void>,
+): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) process.exit(1);

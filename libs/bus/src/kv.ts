@@ -40,7 +40,10 @@ export function decodeEntry<S extends z.ZodType>(
   try {
     raw = entry.json();
   } catch (err) {
-    logger.warn({ err, bucket: entry.bucket, key: entry.key }, 'skipping kv value that is not json');
+    logger.warn(
+      { err, bucket: entry.bucket, key: entry.key },
+      'skipping kv value that is not json',
+    );
     return undefined;
   }
   const parsed = schema.safeParse(raw);
@@ -51,7 +54,7 @@ export function decodeEntry<S extends z.ZodType>(
     );
     return undefined;
   }
-  return { key: entry.key, value: parsed.data as z.infer<S>, revision: entry.revision };
+  return { key: entry.key, value: parsed.data, revision: entry.revision };
 }
 
 /** Reads one key; undefined when absent, deleted or invalid. */
@@ -126,7 +129,9 @@ export async function updateJson<S extends z.ZodType, R>(
   key: string,
   schema: S,
   logger: Logger,
-  change: (current: Versioned<z.infer<S>> | undefined) => { value: z.infer<S>; result: R } | { result: R },
+  change: (
+    current: Versioned<z.infer<S>> | undefined,
+  ) => { value: z.infer<S>; result: R } | { result: R },
   attempts = 10,
 ): Promise<R> {
   for (let attempt = 1; ; attempt++) {

@@ -114,7 +114,12 @@ function evalsStream(opts: StateOptions): Partial<StreamConfig> & { name: string
   };
 }
 
-async function bucket(kvm: Kvm, name: string, opts: Partial<KvOptions>, logger: Logger): Promise<KV> {
+async function bucket(
+  kvm: Kvm,
+  name: string,
+  opts: Partial<KvOptions>,
+  logger: Logger,
+): Promise<KV> {
   try {
     return await kvm.create(name, opts);
   } catch (err) {
@@ -133,6 +138,9 @@ async function stream(
   } catch (err) {
     // Only keep going if the stream is really there.
     await jsm.streams.info(config.name);
-    logger.warn({ err, stream: config.name }, 'stream exists with another configuration, using it as is');
+    logger.warn(
+      { err, stream: config.name },
+      'stream exists with another configuration, using it as is',
+    );
   }
 }

@@ -84,7 +84,9 @@ export function decodeJson(data: Uint8Array): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new CommandoError('COMMANDO_ERR_BAD_REQUEST', 'message body is not valid JSON', { cause });
+    throw new CommandoError('COMMANDO_ERR_BAD_REQUEST', 'message body is not valid JSON', {
+      cause,
+    });
   }
 }
 
@@ -107,7 +109,9 @@ export async function request<Op extends ApiOperation>(
   }
   const reply = replySchema(Api[op].result).safeParse(decodeJson(msg.data));
   if (!reply.success) {
-    throw new CommandoError('COMMANDO_ERR_INTERNAL', `malformed reply to ${op}`, { cause: reply.error });
+    throw new CommandoError('COMMANDO_ERR_INTERNAL', `malformed reply to ${op}`, {
+      cause: reply.error,
+    });
   }
   if (!reply.data.ok) throw CommandoError.fromBody(reply.data.error);
   return reply.data.result as ApiResult<Op>;
@@ -116,7 +120,9 @@ export async function request<Op extends ApiOperation>(
 function mapRequestError(err: unknown, op: string): CommandoError {
   const cause = err instanceof RequestError && err.cause ? err.cause : err;
   if (cause instanceof NoRespondersError || err instanceof NoRespondersError) {
-    return new CommandoError('COMMANDO_ERR_UNAVAILABLE', `no service answers ${op}`, { cause: err });
+    return new CommandoError('COMMANDO_ERR_UNAVAILABLE', `no service answers ${op}`, {
+      cause: err,
+    });
   }
   if (cause instanceof TimeoutError || err instanceof TimeoutError) {
     return new CommandoError('COMMANDO_ERR_TIMEOUT', `no answer to ${op} in time`, { cause: err });

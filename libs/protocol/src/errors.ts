@@ -100,7 +100,11 @@ export function validationError(error: z.ZodError, what: string): CommandoError 
 }
 
 /** Parses `value` with `schema` or throws a validation error naming fields. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error, what);
   return result.data;

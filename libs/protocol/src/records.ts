@@ -90,7 +90,14 @@ export type Assignment = z.infer<typeof Assignment>;
  * - `failed`: the agent could not create or start it (see `message`);
  * - `stopping`: being removed because it is no longer assigned here.
  */
-export const ReplicaState = z.enum(['pending', 'starting', 'running', 'exited', 'failed', 'stopping']);
+export const ReplicaState = z.enum([
+  'pending',
+  'starting',
+  'running',
+  'exited',
+  'failed',
+  'stopping',
+]);
 export type ReplicaState = z.infer<typeof ReplicaState>;
 
 export const PublishedPort = PortSpec.extend({ host: z.number().int().min(1).max(65535) });

@@ -1,0 +1,216 @@
+import type { EventPublisher, KvEntry, Logger, State } from '@commando/bus';
+import { decodeEntry, watchKv } from '@commando/bus';
+import { Assignment, ContainerLabels, parsePlacementKey } from '@commando/protocol';
+import type { ReplicaStatus } from '@commando/protocol';
+import type { Engine, FoundContainer } from '@commando/engine';
+import type { AgentConfig } from './config.ts';
+import { planNode, type AgentPlan } from './plan.ts';
+import { statusOf, StatusReporter } from './status.ts';
+
+/** How many containers one pass starts or removes at the same time. */
+const PARALLEL_ACTIONS = 4;
+
+/**
+ * Makes this node's engine match this node's assignments. It watches only
+ * the keys `<node>.>` of the assignments bucket, keeps the last view it had
+ * when NATS is away (so its containers keep running and crashed ones are
+ * still replaced), and runs one pass at a time: every `reconcileMs`, and
+ * early when an assignment or a container changes.
+ *
+ * TODO(fencing): a node cut off from NATS keeps running its replicas for as
+ * long as it is cut off; stopping them after a configurable time, and
+ * refusing stale epochs once back, comes with the health-watcher.
+ */
+export class NodeAgent {
+  private readonly assignments = new Map<string, Assignment>();
+  private readonly failures = new Map<string, string>();
+  private readonly reporter: StatusReporter;
+  private readonly labels: Record<string, string>;
+  private readonly log: Logger;
+  private passing: Promise<void> | undefined;
+  private again = false;
+  private firstPass = true;
+  private timer: NodeJS.Timeout | undefined;
+  private stops: (() => void)[] = [];
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly engine: Engine,
+    private readonly state: State,
+    private readonly events: EventPublisher,
+    logger: Logger,
+  ) {
+    this.log = logger;
+    this.labels = { [ContainerLabels.managed]: 'true', [ContainerLabels.node]: config.nodeId };
+    this.reporter = new StatusReporter(state.replicas, config.nodeId, events, logger);
+  }
+
+  /** Loads the assignments, runs the first pass and keeps reconciling. */
+  async start(): Promise<void> {
+    await this.reporter.load();
+    const watch = await watchKv(
+      this.state.assignments,
+      `${this.config.nodeId}.>`,
+      (entry) => this.onAssignment(entry),
+      this.log,
+    );
+    this.stops.push(() => watch.stop());
+    await watch.ready;
+    this.stops.push(await this.engine.watch(this.labels, () => this.wake()));
+    await this.reconcile();
+    this.log.info({ assignments: this.assignments.size }, 'node agent ready');
+    this.timer = setInterval(() => this.wake(), this.config.reconcileMs);
+  }
+
+  /** Stops reconciling. Containers are left running on purpose. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    for (const stop of this.stops) stop();
+    await this.passing;
+  }
+
+  /** Requests a pass; passes never overlap, and requests during one coalesce. */
+  wake(): void {
+    if (this.passing) {
+      this.again = true;
+      return;
+    }
+    void this.reconcile();
+  }
+
+  private async reconcile(): Promise<void> {
+    do {
+      this.again = false;
+      this.passing = this.pass().catch((err: unknown) => {
+        this.log.error({ err }, 'reconcile pass failed');
+      });
+      await this.passing;
+      this.passing = undefined;
+    } while (this.again);
+  }
+
+  private onAssignment(entry: KvEntry): void {
+    const key = parsePlacementKey(entry.key);
+    if (!key || key.node !== this.config.nodeId) return;
+    const decoded = decodeEntry(entry, Assignment, this.log);
+    if (decoded && decoded.value.node === key.node && decoded.value.replica === key.replica) {
+      this.assignments.set(key.replica, decoded.value);
+    } else {
+      this.assignments.delete(key.replica);
+    }
+    this.wake();
+  }
+
+  private async pass(): Promise<void> {
+    const containers = await this.engine.list(this.labels);
+    const plan = planNode([...this.assignments.values()], containers);
+    await this.removeAll(plan);
+    const statuses = await this.keepAll(plan);
+    statuses.push(...(await this.startAll(plan)));
+    this.firstPass = false;
+    await this.reporter.sync(statuses);
+  }
+
+  private async removeAll(plan: AgentPlan): Promise<void> {
+    await inBatches(plan.remove, async ({ container, reason }) => {
+      const replica = container.labels[ContainerLabels.replica] ?? container.name;
+      const log = this.log.child({ replica, container: container.id.slice(0, 12) });
+      try {
+        await this.engine.remove(container.id, this.config.stopGraceSeconds);
+        log.info({ reason }, 'container removed');
+        await this.events.publish('replica.stopped', replica, { node: this.config.nodeId, reason });
+      } catch (err) {
+        log.warn({ err, reason }, 'could not remove container');
+      }
+    });
+  }
+
+  private async keepAll(plan: AgentPlan): Promise<ReplicaStatus[]> {
+    const out: ReplicaStatus[] = [];
+    for (const { assignment, container } of plan.keep) {
+      this.failures.delete(assignment.replica);
+      if (this.firstPass) {
+        const log = this.log.child({
+          replica: assignment.replica,
+          deployment: assignment.deployment,
+        });
+        log.info(
+          { container: container.id.slice(0, 12), state: container.state },
+          'container adopted',
+        );
+        await this.events.publish(
+          'replica.adopted',
+          assignment.replica,
+          this.eventData(assignment, container),
+        );
+      }
+      out.push(statusOf(assignment, container));
+    }
+    return out;
+  }
+
+  private async startAll(plan: AgentPlan): Promise<ReplicaStatus[]> {
+    const out: ReplicaStatus[] = [];
+    await inBatches(plan.start, async (assignment) => {
+      out.push(await this.startOne(assignment));
+    });
+    return out;
+  }
+
+  private async startOne(a: Assignment): Promise<ReplicaStatus> {
+    const log = this.log.child({ replica: a.replica, deployment: a.deployment });
+    try {
+      await this.ensureImage(a.template.image);
+      const container = await this.engine.run({
+        name: `commando-${this.config.nodeId}-${a.replica}`,
+        template: a.template,
+        labels: this.containerLabels(a),
+      });
+      this.failures.delete(a.replica);
+      log.info(
+        { container: container.id.slice(0, 12), ports: container.ports },
+        'container started',
+      );
+      await this.events.publish('replica.started', a.replica, this.eventData(a, container));
+      return statusOf(a, container);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (this.failures.get(a.replica) !== message) {
+        log.error({ err }, 'could not start replica');
+        await this.events.publish('replica.failed', a.replica, { node: a.node, message });
+      }
+      this.failures.set(a.replica, message);
+      return statusOf(a, undefined, message);
+    }
+  }
+
+  private async ensureImage(image: string): Promise<void> {
+    if (await this.engine.hasImage(image)) return;
+    if (this.config.imagePull === 'never') {
+      throw new Error(
+        `image ${image} is not on this node and pulling is off (COMMANDO_IMAGE_PULL=never)`,
+      );
+    }
+    await this.engine.pull(image);
+  }
+
+  private containerLabels(a: Assignment): Record<string, string> {
+    return {
+      ...this.labels,
+      [ContainerLabels.deployment]: a.deployment,
+      [ContainerLabels.replica]: a.replica,
+      [ContainerLabels.templateVersion]: String(a.templateVersion),
+      [ContainerLabels.epoch]: String(a.epoch),
+    };
+  }
+
+  private eventData(a: Assignment, c: FoundContainer): Record<string, unknown> {
+    return { node: a.node, deployment: a.deployment, container: c.id, ports: c.ports };
+  }
+}
+
+async function inBatches<T>(items: T[], act: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += PARALLEL_ACTIONS) {
+    await Promise.all(items.slice(i, i + PARALLEL_ACTIONS).map(act));
+  }
+}
