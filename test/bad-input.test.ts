@@ -1,0 +1,157 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Kvm } from '@nats-io/kv';
+import { apiSubject, Buckets, type ErrorBody } from '@commando/protocol';
+import { TestApi } from './helpers/api.ts';
+import {
+  containersOf,
+  ensureTestImage,
+  openEngine,
+  removeNodeContainers,
+  startAgent,
+  startLauncher,
+  uniqueName,
+  waitFor,
+  webSpec,
+  type Launcher,
+  type TestEngine,
+} from './helpers/fleet.ts';
+import { startNats, type TestNats } from './helpers/nats.ts';
+import type { ServiceProcess } from './helpers/processes.ts';
+
+const good = webSpec('bad-input', 1);
+
+/** Each bad spec, as a raw body, with the field its error must name. */
+const badSpecs: { title: string; body: string; type?: string; status: number; field?: string }[] = [
+  {
+    title: 'a spec without an image',
+    body: JSON.stringify({ ...good, image: undefined }),
+    status: 400,
+    field: 'image',
+  },
+  {
+    title: 'replicas -1',
+    body: JSON.stringify({ ...good, replicas: -1 }),
+    status: 400,
+    field: 'replicas',
+  },
+  {
+    title: 'an unknown field',
+    body: JSON.stringify({ ...good, colour: 'red' }),
+    status: 400,
+    field: 'colour',
+  },
+  {
+    title: 'port 70000',
+    body: JSON.stringify({ ...good, ports: [{ container: 70000 }] }),
+    status: 400,
+    field: 'ports[0].container',
+  },
+  {
+    title: 'a name with spaces',
+    body: JSON.stringify({ ...good, name: 'my web' }),
+    status: 400,
+    field: 'name',
+  },
+  {
+    title: 'a 2 MB body',
+    body: JSON.stringify({ ...good, env: { BIG: 'x'.repeat(2 * 1024 * 1024) } }),
+    status: 413,
+  },
+  {
+    title: 'YAML that does not parse',
+    body: 'name: web\nimage: [unclosed\n  replicas: 3',
+    type: 'application/yaml',
+    status: 400,
+  },
+  { title: 'JSON that does not parse', body: '{"name": "web",', status: 400 },
+];
+
+describe('bad input', () => {
+  let nats: TestNats;
+  let engine: TestEngine;
+  let launcher: Launcher;
+  let agent: ServiceProcess;
+  let api: TestApi;
+  let nc: NatsConnection;
+  const node = uniqueName('docker');
+
+  before(async () => {
+    nats = await startNats();
+    engine = await openEngine('docker');
+    await ensureTestImage(engine.engine);
+    launcher = await startLauncher(nats.url);
+    agent = await startAgent(nats.url, node, engine);
+    api = new TestApi(launcher.url);
+    nc = await connect({ servers: nats.url });
+  });
+
+  after(async () => {
+    await nc?.close();
+    await agent?.kill();
+    await launcher?.kill();
+    if (engine) await removeNodeContainers(engine.engine, [node]);
+    await engine?.stop();
+    await nats?.stop();
+  });
+
+  for (const bad of badSpecs) {
+    it(`rejects ${bad.title} naming the problem, storing and starting nothing`, async () => {
+      const reply = await api.send(
+        'POST',
+        '/v1/deployments',
+        bad.body,
+        bad.type ?? 'application/json',
+      );
+      assert.equal(reply.status, bad.status, JSON.stringify(reply.body));
+      const error = (reply.body as { error: ErrorBody }).error;
+      assert.match(error.code, /^COMMANDO_ERR_/);
+      if (bad.field) {
+        assert.ok(
+          error.issues?.some((i) => i.path === bad.field),
+          `issues name ${bad.field}: ${JSON.stringify(error)}`,
+        );
+        assert.ok(error.message.includes(bad.field), 'the message names the field too');
+      }
+      assert.deepEqual(await api.deployments(), []);
+    });
+  }
+
+  it('answers a malformed NATS request with an error reply and keeps serving', async () => {
+    const garbage = await nc.request(apiSubject('deployments.apply'), '{not json', {
+      timeout: 5000,
+    });
+    const reply = garbage.json<{ ok: boolean; error: ErrorBody }>();
+    assert.equal(reply.ok, false);
+    assert.equal(reply.error.code, 'COMMANDO_ERR_BAD_REQUEST');
+
+    const wrongType = await nc.request(
+      apiSubject('deployments.scale'),
+      JSON.stringify({ name: 'web', replicas: 'many' }),
+      { timeout: 5000 },
+    );
+    const typed = wrongType.json<{ ok: boolean; error: ErrorBody }>();
+    assert.equal(typed.ok, false);
+    assert.ok(typed.error.issues?.some((i) => i.path === 'replicas'));
+
+    // No reply subject at all: nothing to answer, nothing may break.
+    nc.publish(apiSubject('deployments.delete'), 'junk');
+    await nc.flush();
+    assert.equal((await api.send('GET', '/v1/health')).status, 200);
+  });
+
+  it('keeps the agent running when its assignments bucket holds garbage', async () => {
+    const assignments = await new Kvm(nc).open(Buckets.assignments);
+    await assignments.put(`${node}.junk-0`, 'not json at all');
+    await assignments.put(`${node}.web-0`, JSON.stringify({ schema: 1, replica: 'web-0' }));
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok(agent.alive(), 'the agent is still up');
+    assert.match(agent.logTail(200), /skipping kv value/);
+
+    await api.apply(webSpec('after-garbage', 1));
+    await waitFor('the agent still deploys', () => api.running('after-garbage', 1));
+    assert.equal((await containersOf(engine.engine, node)).length, 1);
+    assert.ok(launcher.alive());
+  });
+});

@@ -1,0 +1,159 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ContainerLabels } from '@commando/protocol';
+import type { DeploymentSpecInput } from '@commando/protocol';
+import { DockerApiEngine, type FoundContainer } from '@commando/engine';
+import {
+  buildBusyboxImage,
+  ensureDockerd,
+  PROJECT_ROOT,
+  removeManagedContainers,
+  startPodmanService,
+  STATE_DIR,
+} from '../../infra/engines.ts';
+import { startService, type ServiceProcess } from './processes.ts';
+
+export type EngineKind = 'podman' | 'docker';
+
+/** A real engine for a test: Podman through its own API service, or dockerd. */
+export interface TestEngine {
+  kind: EngineKind;
+  socket: string;
+  engine: DockerApiEngine;
+  stop(): Promise<void>;
+}
+
+/** Opens Podman (a fresh API service on a temp socket) or Docker. */
+export async function openEngine(kind: EngineKind): Promise<TestEngine> {
+  if (kind === 'docker') {
+    const socket = await ensureDockerd(join(STATE_DIR, 'dockerd.log'));
+    return { kind, socket, engine: new DockerApiEngine(socket), stop: async () => undefined };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'commando-podman-'));
+  const service = await startPodmanService(join(dir, 'podman.sock'), join(dir, 'service.log'));
+  return {
+    kind,
+    socket: service.socketPath,
+    engine: new DockerApiEngine(service.socketPath),
+    stop: async () => {
+      await service.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The image every test deploys: the example web server, built locally. */
+export const TEST_IMAGE = 'localhost/commando-example-web:test';
+
+export async function ensureTestImage(engine: DockerApiEngine): Promise<void> {
+  if (await engine.hasImage(TEST_IMAGE)) return;
+  await buildBusyboxImage(engine, join(PROJECT_ROOT, 'examples', 'web'), TEST_IMAGE);
+}
+
+/**
+ * A web deployment of the test image. The shell traps SIGTERM so that a
+ * stop takes milliseconds rather than the engine's grace period (busybox
+ * httpd as PID 1 ignores SIGTERM).
+ */
+export function webSpec(name: string, replicas: number): DeploymentSpecInput {
+  return {
+    name,
+    image: TEST_IMAGE,
+    command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"],
+    ports: [{ container: 8080 }],
+    replicas,
+    labels: { test: 'commando' },
+  };
+}
+
+/** A name no other test uses: `<prefix>-<6 hex>`. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface Launcher extends ServiceProcess {
+  url: string;
+}
+
+export async function startLauncher(
+  natsUrl: string,
+  env: Record<string, string> = {},
+): Promise<Launcher> {
+  const service = await startService(
+    'launcher',
+    'services/launcher/src/main.ts',
+    {
+      COMMANDO_NATS_URL: natsUrl,
+      COMMANDO_HTTP_PORT: '0',
+      COMMANDO_EVAL_INTERVAL_MS: '5000',
+      ...env,
+    },
+    'http api listening',
+  );
+  return Object.assign(service, { url: String(service.ready.url) });
+}
+
+export function startAgent(
+  natsUrl: string,
+  nodeId: string,
+  engine: TestEngine,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
+  return startService(
+    `agent-${nodeId}`,
+    'services/node-agent/src/main.ts',
+    {
+      COMMANDO_NATS_URL: natsUrl,
+      COMMANDO_NODE_ID: nodeId,
+      COMMANDO_ENGINE_SOCKET: engine.socket,
+      COMMANDO_IMAGE_PULL: 'never',
+      COMMANDO_HEARTBEAT_MS: '1000',
+      COMMANDO_RECONCILE_MS: '1000',
+      COMMANDO_STOP_GRACE_S: '5',
+      ...env,
+    },
+    'node agent ready',
+  );
+}
+
+/** The containers an engine runs for one node, found by label. */
+export function containersOf(engine: DockerApiEngine, node: string): Promise<FoundContainer[]> {
+  return engine.list({ [ContainerLabels.managed]: 'true', [ContainerLabels.node]: node });
+}
+
+/** Removes every container of the given nodes; for test clean-up. */
+export async function removeNodeContainers(
+  engine: DockerApiEngine,
+  nodes: string[],
+): Promise<void> {
+  for (const node of nodes) await removeManagedContainers(engine, { [ContainerLabels.node]: node });
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined/false,
+ * failing after `timeoutMs` with the last value seen (or error) in the
+ * message, so a failed wait says what the state was.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  intervalMs = 300,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      last = value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
