@@ -29,7 +29,7 @@ export interface TestEngine {
 export async function openEngine(kind: EngineKind): Promise<TestEngine> {
   if (kind === 'docker') {
     const socket = await ensureDockerd(join(STATE_DIR, 'dockerd.log'));
-    return { kind, socket, engine: new DockerApiEngine(socket), stop: async () => undefined };
+    return { kind, socket, engine: new DockerApiEngine(socket), stop: () => Promise.resolve() };
   }
   const dir = mkdtempSync(join(tmpdir(), 'commando-podman-'));
   const service = await startPodmanService(join(dir, 'podman.sock'), join(dir, 'service.log'));
@@ -47,21 +47,27 @@ export async function openEngine(kind: EngineKind): Promise<TestEngine> {
 /** The image every test deploys: the example web server, built locally. */
 export const TEST_IMAGE = 'localhost/commando-example-web:test';
 
-export async function ensureTestImage(engine: DockerApiEngine): Promise<void> {
-  if (await engine.hasImage(TEST_IMAGE)) return;
-  await buildBusyboxImage(engine, join(PROJECT_ROOT, 'examples', 'web'), TEST_IMAGE);
-}
+const built = new Map<string, Promise<void>>();
 
 /**
- * A web deployment of the test image. The shell traps SIGTERM so that a
- * stop takes milliseconds rather than the engine's grace period (busybox
- * httpd as PID 1 ignores SIGTERM).
+ * Builds the test image once per engine and test process. It always builds
+ * (the engine's cache makes that quick) so that an image left by an older
+ * checkout is never used.
  */
+export function ensureTestImage(engine: DockerApiEngine): Promise<void> {
+  let build = built.get(engine.socketPath);
+  if (!build) {
+    build = buildBusyboxImage(engine, join(PROJECT_ROOT, 'examples', 'web'), TEST_IMAGE);
+    built.set(engine.socketPath, build);
+  }
+  return build;
+}
+
+/** A web deployment of the test image, serving on container port 8080. */
 export function webSpec(name: string, replicas: number): DeploymentSpecInput {
   return {
     name,
     image: TEST_IMAGE,
-    command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"],
     ports: [{ container: 8080 }],
     replicas,
     labels: { test: 'commando' },

@@ -27,8 +27,11 @@ export class NodeAgent {
   private readonly reporter: StatusReporter;
   private readonly labels: Record<string, string>;
   private readonly log: Logger;
-  private passing: Promise<void> | undefined;
+  /** The running loop of passes, if any; every pass goes through it. */
+  private loop: Promise<void> | undefined;
   private again = false;
+  /** False until the assignments are fully loaded: no pass may run before. */
+  private loaded = false;
   private firstPass = true;
   private timer: NodeJS.Timeout | undefined;
   private stops: (() => void)[] = [];
@@ -56,36 +59,39 @@ export class NodeAgent {
     );
     this.stops.push(() => watch.stop());
     await watch.ready;
-    this.stops.push(await this.engine.watch(this.labels, () => this.wake()));
-    await this.reconcile();
+    this.loaded = true;
+    this.stops.push(await this.engine.watch(this.labels, () => void this.wake()));
+    await this.wake();
     this.log.info({ assignments: this.assignments.size }, 'node agent ready');
-    this.timer = setInterval(() => this.wake(), this.config.reconcileMs);
+    this.timer = setInterval(() => void this.wake(), this.config.reconcileMs);
   }
 
   /** Stops reconciling. Containers are left running on purpose. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     for (const stop of this.stops) stop();
-    await this.passing;
+    await this.loop;
   }
 
-  /** Requests a pass; passes never overlap, and requests during one coalesce. */
-  wake(): void {
-    if (this.passing) {
+  /**
+   * Requests a pass and resolves when one that began after the request has
+   * finished. Passes never overlap (two at once would start the same
+   * replica twice); requests made during a pass coalesce into one more.
+   */
+  wake(): Promise<void> {
+    if (!this.loaded) return Promise.resolve();
+    if (this.loop) {
       this.again = true;
-      return;
+      return this.loop;
     }
-    void this.reconcile();
+    this.loop = this.passes().finally(() => (this.loop = undefined));
+    return this.loop;
   }
 
-  private async reconcile(): Promise<void> {
+  private async passes(): Promise<void> {
     do {
       this.again = false;
-      this.passing = this.pass().catch((err: unknown) => {
-        this.log.error({ err }, 'reconcile pass failed');
-      });
-      await this.passing;
-      this.passing = undefined;
+      await this.pass().catch((err: unknown) => this.log.error({ err }, 'reconcile pass failed'));
     } while (this.again);
   }
 
@@ -98,7 +104,7 @@ export class NodeAgent {
     } else {
       this.assignments.delete(key.replica);
     }
-    this.wake();
+    void this.wake();
   }
 
   private async pass(): Promise<void> {

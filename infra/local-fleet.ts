@@ -1,0 +1,161 @@
+// What the local fleet (`npm start`, `npm run fleet:down`) is made of, and
+// the few calls it makes to the launcher's HTTP API (docs/CONTRACTS.md).
+import { join, relative } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { CloudEvent, shortType } from '@commando/protocol';
+import type { ApplyResult, ReplicaView } from '@commando/protocol';
+import { PROJECT_ROOT, STATE_DIR } from './engines.ts';
+
+export const LOG_DIR = join(STATE_DIR, 'logs');
+export const NATS_PORT = 4222;
+export const NATS_MONITOR_PORT = 8222;
+export const API_PORT = 8420;
+export const API_URL = `http://127.0.0.1:${API_PORT}`;
+/** The one node of the local fleet; its containers carry this node label. */
+export const NODE_ID = 'local-1';
+
+/** The example deployed by `npm start`; must match examples/web.yaml. */
+export const EXAMPLE = {
+  name: 'web',
+  file: join(PROJECT_ROOT, 'examples/web.yaml'),
+  sourceDir: join(PROJECT_ROOT, 'examples/web'),
+  image: 'localhost/commando-example-web:1',
+  replicas: 3,
+};
+
+/** A path as the operator should read it: relative to the repository. */
+export function shown(path: string): string {
+  return relative(PROJECT_ROOT, path) || '.';
+}
+
+/** A failed API call, with the launcher's error message when it sent one. */
+async function apiError(res: Response, what: string): Promise<Error> {
+  const body = (await res.json().catch(() => ({}))) as {
+    error?: { code?: string; message?: string };
+  };
+  const detail = body.error ? `${body.error.code}: ${body.error.message}` : res.statusText;
+  return new Error(`${what} failed with HTTP ${res.status} (${detail})`);
+}
+
+/** POSTs a deployment file as YAML; returns the launcher's ApplyResult. */
+export async function applyYaml(yaml: string): Promise<ApplyResult> {
+  const res = await fetch(`${API_URL}/v1/deployments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/yaml' },
+    body: yaml,
+  });
+  if (!res.ok) throw await apiError(res, 'applying the deployment');
+  return (await res.json()) as ApplyResult;
+}
+
+export async function listReplicas(deployment: string): Promise<ReplicaView[]> {
+  const res = await fetch(`${API_URL}/v1/replicas?deployment=${deployment}`);
+  if (!res.ok) throw await apiError(res, 'listing replicas');
+  return ((await res.json()) as { replicas: ReplicaView[] }).replicas;
+}
+
+/** True when the launcher's API answers its health check. */
+export async function apiAnswers(): Promise<boolean> {
+  try {
+    const res = await fetch(`${API_URL}/v1/health`, { signal: AbortSignal.timeout(2_000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** The loopback URL of a replica's first published port. */
+export function replicaUrl(replica: ReplicaView): string | undefined {
+  const port = replica.ports[0];
+  // Always loopback: the example publishes there, and nothing here may aim elsewhere.
+  return port ? `http://127.0.0.1:${port.host}/` : undefined;
+}
+
+/**
+ * GETs `url` a few times (a fresh httpd may need a moment) and describes the
+ * answer: `200 OK, served by <hostname>` or what went wrong.
+ */
+export async function probe(url: string): Promise<string> {
+  let last = 'no answer';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+      const host = /Hello from ([^<\s]+)/.exec(await res.text())?.[1];
+      last = `${res.status} ${res.statusText}${host ? `, served by ${host}` : ''}`;
+      if (res.ok) return last;
+    } catch (err) {
+      last = `no answer (${(err as Error).message})`;
+    }
+    await delay(500);
+  }
+  return `NOT OK: ${last}`;
+}
+
+/**
+ * Follows the event stream (NDJSON, one `{seq, event}` per line) from
+ * `since`, calling `onEvent` for each, until `signal` aborts. Reconnects
+ * after a dropped stream, skipping what it has already shown.
+ */
+export async function followEvents(
+  since: string,
+  signal: AbortSignal,
+  onEvent: (line: string) => void,
+): Promise<void> {
+  let from = since;
+  let lastSeq = 0;
+  while (!signal.aborted) {
+    try {
+      for await (const { seq, text } of eventLines(from, signal)) {
+        if (seq !== undefined && seq <= lastSeq) continue;
+        lastSeq = seq ?? lastSeq;
+        onEvent(text);
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      onEvent(`(event stream interrupted: ${(err as Error).message}; reconnecting)`);
+    }
+    if (lastSeq > 0) from = String(lastSeq);
+    await delay(1_000, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+async function* eventLines(since: string, signal: AbortSignal) {
+  const url = `${API_URL}/v1/events?follow=true&since=${encodeURIComponent(since)}`;
+  const res = await fetch(url, { signal });
+  if (!res.ok || !res.body) throw await apiError(res, 'following events');
+  let buffered = '';
+  for await (const chunk of res.body.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines.filter((l) => l.trim())) yield describeLine(line);
+  }
+}
+
+/** One NDJSON line as one readable line: time, type, subject, details. */
+export function describeLine(line: string): { seq?: number; text: string } {
+  let parsed: { seq?: unknown; event?: unknown };
+  try {
+    parsed = JSON.parse(line) as typeof parsed;
+  } catch {
+    return { text: line.slice(0, 200) };
+  }
+  const event = CloudEvent.safeParse(parsed.event);
+  const seq = typeof parsed.seq === 'number' ? parsed.seq : undefined;
+  return { seq, text: event.success ? describeEvent(event.data) : line.slice(0, 200) };
+}
+
+export function describeEvent(event: CloudEvent): string {
+  const time = new Date(event.time).toLocaleTimeString('en-GB');
+  const details = Object.entries(event.data)
+    .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v) && v !== event.subject)
+    .slice(0, 6)
+    .map(([k, v]) => `${k}=${shortId(String(v))}`);
+  const subject = (event.subject ?? '').padEnd(10);
+  return `${time}  ${shortType(event).padEnd(19)} ${subject} ${details.join(' ')}`.trimEnd();
+}
+
+/** Container ids as engines show them: 64 hex digits read as their first 12. */
+function shortId(value: string): string {
+  return /^[0-9a-f]{64}$/.test(value) ? value.slice(0, 12) : value;
+}
