@@ -68,16 +68,20 @@ export async function getJson<S extends z.ZodType>(
   return entry ? decodeEntry(entry, schema, logger) : undefined;
 }
 
-/** Reads every live key matching `filter` (a subject-style pattern). */
+/**
+ * Reads every live key matching `filter` (a subject-style pattern), each
+ * once with its latest value. (`kv.keys()` can name a key twice when it
+ * changes during the listing.)
+ */
 export async function listJson<S extends z.ZodType>(
   kv: KV,
   filter: string,
   schema: S,
   logger: Logger,
 ): Promise<Versioned<z.infer<S>>[]> {
-  const keys: string[] = [];
-  for await (const key of await kv.keys(filter)) keys.push(key);
-  const values = await Promise.all(keys.map((key) => getJson(kv, key, schema, logger)));
+  const keys = new Set<string>();
+  for await (const key of await kv.keys(filter)) keys.add(key);
+  const values = await Promise.all([...keys].map((key) => getJson(kv, key, schema, logger)));
   return values.filter((v): v is Versioned<z.infer<S>> => v !== undefined);
 }
 

@@ -16,6 +16,7 @@ import {
   EVAL_CONSUMER,
   EVAL_WILDCARD,
   EVENTS_WILDCARD,
+  LEASE_TTL_MS,
   Streams,
 } from '@commando/protocol';
 import type { Logger } from 'pino';
@@ -38,6 +39,7 @@ export interface State {
   nodes: KV;
   assignments: KV;
   replicas: KV;
+  leases: KV;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -67,11 +69,12 @@ export async function provisionState(
   const js = jetstream(nc);
   const kvm = new Kvm(js);
   const base = { replicas: opts.replicas, storage: StorageType.File };
-  const [deployments, nodes, assignments, replicas] = await Promise.all([
+  const [deployments, nodes, assignments, replicas, leases] = await Promise.all([
     bucket(kvm, Buckets.deployments, { ...base, history: 10 }, logger),
     bucket(kvm, Buckets.nodes, { ...base, history: 1 }, logger),
     bucket(kvm, Buckets.assignments, { ...base, history: 5 }, logger),
     bucket(kvm, Buckets.replicas, { ...base, history: 1 }, logger),
+    bucket(kvm, Buckets.leases, { ...base, history: 1, ttl: LEASE_TTL_MS }, logger),
   ]);
   await stream(jsm, eventsStream(opts), logger);
   await stream(jsm, evalsStream(opts), logger);
@@ -81,7 +84,7 @@ export async function provisionState(
     ack_wait: nanos(30_000),
     max_deliver: -1,
   });
-  return { js, jsm, deployments, nodes, assignments, replicas };
+  return { js, jsm, deployments, nodes, assignments, replicas, leases };
 }
 
 function eventsStream(opts: StateOptions): Partial<StreamConfig> & { name: string } {

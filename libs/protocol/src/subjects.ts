@@ -9,7 +9,12 @@ export const Buckets = {
   nodes: 'commando_nodes',
   assignments: 'commando_assignments',
   replicas: 'commando_replicas',
+  /** Short exclusive claims (e.g. `eval.<deployment>`) that expire on their own. */
+  leases: 'commando_leases',
 } as const;
+
+/** How long a lease lives unless released; the `commando_leases` bucket's TTL. */
+export const LEASE_TTL_MS = 60_000;
 
 export const Streams = {
   /** CloudEvents on `commando.events.>`, kept for days. */
