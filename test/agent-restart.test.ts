@@ -1,49 +1,27 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpStatus, TestApi } from './helpers/api.ts';
+import { httpStatus } from './helpers/api.ts';
 import {
   containersOf,
-  ensureTestImage,
-  openEngine,
-  removeNodeContainers,
-  startAgent,
-  startLauncher,
+  startFleet,
   uniqueName,
   waitFor,
   webSpec,
-  type Launcher,
-  type TestEngine,
+  type TestFleet,
 } from './helpers/fleet.ts';
-import { startNats, type TestNats } from './helpers/nats.ts';
-import type { ServiceProcess } from './helpers/processes.ts';
 
 describe('an agent killed with SIGKILL', () => {
-  let nats: TestNats;
-  let engine: TestEngine;
-  let launcher: Launcher;
-  let agent: ServiceProcess | undefined;
-  let api: TestApi;
-  const node = uniqueName('podman');
+  let fleet: TestFleet;
   const name = uniqueName('web');
 
   before(async () => {
-    nats = await startNats();
-    engine = await openEngine('podman');
-    await ensureTestImage(engine.engine);
-    launcher = await startLauncher(nats.url);
-    agent = await startAgent(nats.url, node, engine);
-    api = new TestApi(launcher.url);
+    fleet = await startFleet('podman');
   });
-
-  after(async () => {
-    await agent?.kill();
-    await launcher?.kill();
-    if (engine) await removeNodeContainers(engine.engine, [node]);
-    await engine?.stop();
-    await nats?.stop();
-  });
+  after(() => fleet?.stop());
 
   it('leaves its containers running, and its successor adopts them without duplicates', async () => {
+    const { api, engine } = fleet;
+    const node = fleet.nodes[0]!;
     await api.apply(webSpec(name, 3));
     const before = await waitFor('3 running replicas', () => api.running(name, 3));
     const ids = (await containersOf(engine.engine, node)).map((c) => c.id).sort();
@@ -59,15 +37,15 @@ describe('an agent killed with SIGKILL', () => {
       }
     })();
 
-    await agent!.kill('SIGKILL');
-    agent = undefined;
+    await fleet.agents.get(node)!.kill('SIGKILL');
+    fleet.agents.set(node, undefined);
     // The engine keeps serving while no agent runs.
     for (const replica of before) assert.equal(await httpStatus(replica), 200);
     const orphaned = await containersOf(engine.engine, node);
     assert.deepEqual(orphaned.map((c) => c.id).sort(), ids);
     assert.ok(orphaned.every((c) => c.state === 'running'));
 
-    agent = await startAgent(nats.url, node, engine);
+    const agent = await fleet.startAgent(node);
     const adopted = (await containersOf(engine.engine, node)).map((c) => c.id).sort();
     assert.deepEqual(adopted, ids, 'the same containers, none started anew');
     assert.match(agent.logTail(200), /container adopted/);

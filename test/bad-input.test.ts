@@ -3,22 +3,7 @@ import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { apiSubject, Buckets, type ErrorBody } from '@commando/protocol';
-import { TestApi } from './helpers/api.ts';
-import {
-  containersOf,
-  ensureTestImage,
-  openEngine,
-  removeNodeContainers,
-  startAgent,
-  startLauncher,
-  uniqueName,
-  waitFor,
-  webSpec,
-  type Launcher,
-  type TestEngine,
-} from './helpers/fleet.ts';
-import { startNats, type TestNats } from './helpers/nats.ts';
-import type { ServiceProcess } from './helpers/processes.ts';
+import { containersOf, startFleet, waitFor, webSpec, type TestFleet } from './helpers/fleet.ts';
 
 const good = webSpec('bad-input', 1);
 
@@ -69,36 +54,21 @@ const badSpecs: { title: string; body: string; type?: string; status: number; fi
 ];
 
 describe('bad input', () => {
-  let nats: TestNats;
-  let engine: TestEngine;
-  let launcher: Launcher;
-  let agent: ServiceProcess;
-  let api: TestApi;
+  let fleet: TestFleet;
   let nc: NatsConnection;
-  const node = uniqueName('docker');
 
   before(async () => {
-    nats = await startNats();
-    engine = await openEngine('docker');
-    await ensureTestImage(engine.engine);
-    launcher = await startLauncher(nats.url);
-    agent = await startAgent(nats.url, node, engine);
-    api = new TestApi(launcher.url);
-    nc = await connect({ servers: nats.url });
+    fleet = await startFleet('docker');
+    nc = await connect({ servers: fleet.nats.url });
   });
-
   after(async () => {
     await nc?.close();
-    await agent?.kill();
-    await launcher?.kill();
-    if (engine) await removeNodeContainers(engine.engine, [node]);
-    await engine?.stop();
-    await nats?.stop();
+    await fleet?.stop();
   });
 
   for (const bad of badSpecs) {
     it(`rejects ${bad.title} naming the problem, storing and starting nothing`, async () => {
-      const reply = await api.send(
+      const reply = await fleet.api.send(
         'POST',
         '/v1/deployments',
         bad.body,
@@ -114,7 +84,7 @@ describe('bad input', () => {
         );
         assert.ok(error.message.includes(bad.field), 'the message names the field too');
       }
-      assert.deepEqual(await api.deployments(), []);
+      assert.deepEqual(await fleet.api.deployments(), []);
     });
   }
 
@@ -138,10 +108,13 @@ describe('bad input', () => {
     // No reply subject at all: nothing to answer, nothing may break.
     nc.publish(apiSubject('deployments.delete'), 'junk');
     await nc.flush();
-    assert.equal((await api.send('GET', '/v1/health')).status, 200);
+    assert.equal((await fleet.api.send('GET', '/v1/health')).status, 200);
   });
 
   it('keeps the agent running when its assignments bucket holds garbage', async () => {
+    const { api, engine } = fleet;
+    const node = fleet.nodes[0]!;
+    const agent = fleet.agents.get(node)!;
     const assignments = await new Kvm(nc).open(Buckets.assignments);
     await assignments.put(`${node}.junk-0`, 'not json at all');
     await assignments.put(`${node}.web-0`, JSON.stringify({ schema: 1, replica: 'web-0' }));
@@ -152,6 +125,6 @@ describe('bad input', () => {
     await api.apply(webSpec('after-garbage', 1));
     await waitFor('the agent still deploys', () => api.running('after-garbage', 1));
     assert.equal((await containersOf(engine.engine, node)).length, 1);
-    assert.ok(launcher.alive());
+    assert.ok(fleet.launchers[0]!.alive());
   });
 });

@@ -5,23 +5,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../infra/engines.ts';
-import { httpStatus, TestApi } from './helpers/api.ts';
+import { httpStatus, type TestApi } from './helpers/api.ts';
 import {
   containersOf,
-  ensureTestImage,
-  openEngine,
-  removeNodeContainers,
-  startAgent,
-  startLauncher,
+  startFleet,
   uniqueName,
   waitFor,
   webSpec,
   type EngineKind,
-  type Launcher,
-  type TestEngine,
+  type TestFleet,
 } from './helpers/fleet.ts';
-import { startNats, type TestNats } from './helpers/nats.ts';
-import type { ServiceProcess } from './helpers/processes.ts';
 
 /** Runs the real CLI against a launcher and returns its exit code and output. */
 function commando(
@@ -42,30 +35,22 @@ function commando(
 
 for (const kind of ['podman', 'docker'] as EngineKind[]) {
   describe(`a deployment on ${kind}`, () => {
-    let nats: TestNats;
-    let engine: TestEngine;
-    let launcher: Launcher;
-    let agent: ServiceProcess;
+    let fleet: TestFleet;
     let api: TestApi;
-    const node = uniqueName(kind);
+    let engine: TestFleet['engine'];
+    let launcher: NonNullable<TestFleet['launchers'][number]>;
+    let node: string;
     const name = uniqueName('web');
     const dir = mkdtempSync(join(tmpdir(), 'commando-deploy-'));
 
     before(async () => {
-      nats = await startNats();
-      engine = await openEngine(kind);
-      await ensureTestImage(engine.engine);
-      launcher = await startLauncher(nats.url);
-      agent = await startAgent(nats.url, node, engine);
-      api = new TestApi(launcher.url);
+      fleet = await startFleet(kind);
+      ({ api, engine } = fleet);
+      launcher = fleet.launchers[0]!;
+      node = fleet.nodes[0]!;
     });
-
     after(async () => {
-      await agent?.kill();
-      await launcher?.kill();
-      if (engine) await removeNodeContainers(engine.engine, [node]);
-      await engine?.stop();
-      await nats?.stop();
+      await fleet?.stop();
       rmSync(dir, { recursive: true, force: true });
     });
 

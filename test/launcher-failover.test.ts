@@ -3,59 +3,35 @@ import assert from 'node:assert/strict';
 import { httpStatus, TestApi } from './helpers/api.ts';
 import {
   containersOf,
-  ensureTestImage,
-  openEngine,
-  removeNodeContainers,
-  startAgent,
-  startLauncher,
+  startFleet,
   uniqueName,
   waitFor,
   webSpec,
-  type Launcher,
-  type TestEngine,
+  type TestFleet,
 } from './helpers/fleet.ts';
-import { startNats, type TestNats } from './helpers/nats.ts';
-import type { ServiceProcess } from './helpers/processes.ts';
 
 describe('a launcher killed with SIGKILL', () => {
-  let nats: TestNats;
-  let engine: TestEngine;
-  let first: Launcher | undefined;
-  let second: Launcher;
-  let agent: ServiceProcess;
-  const node = uniqueName('docker');
+  let fleet: TestFleet;
   const name = uniqueName('web');
 
   before(async () => {
-    nats = await startNats();
-    engine = await openEngine('docker');
-    await ensureTestImage(engine.engine);
-    first = await startLauncher(nats.url);
-    second = await startLauncher(nats.url);
-    agent = await startAgent(nats.url, node, engine);
+    fleet = await startFleet('docker', { launchers: 2 });
   });
-
-  after(async () => {
-    await agent?.kill();
-    await first?.kill();
-    await second?.kill();
-    if (engine) await removeNodeContainers(engine.engine, [node]);
-    await engine?.stop();
-    await nats?.stop();
-  });
+  after(() => fleet?.stop());
 
   it('leaves the containers running, and the other instance serves the same API', async () => {
-    const viaFirst = new TestApi(first!.url);
+    const { api: viaFirst, engine } = fleet;
+    const node = fleet.nodes[0]!;
     await viaFirst.apply(webSpec(name, 2));
     const running = await waitFor('2 running replicas', () => viaFirst.running(name, 2));
     const ids = (await containersOf(engine.engine, node)).map((c) => c.id).sort();
 
-    await first!.kill('SIGKILL');
-    first = undefined;
+    await fleet.launchers[0]!.kill('SIGKILL');
+    fleet.launchers[0] = undefined;
     for (const replica of running) assert.equal(await httpStatus(replica), 200);
     assert.deepEqual((await containersOf(engine.engine, node)).map((c) => c.id).sort(), ids);
 
-    const viaSecond = new TestApi(second.url);
+    const viaSecond = new TestApi(fleet.launchers[1]!.url);
     const [record] = (await viaSecond.deployments()).filter((d) => d.spec.name === name);
     assert.equal(record?.spec.replicas, 2, 'the desired state survived');
     await viaSecond.scale(name, 3);

@@ -1,53 +1,29 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContainerLabels } from '@commando/protocol';
-import { TestApi } from './helpers/api.ts';
 import {
   containersOf,
-  ensureTestImage,
-  openEngine,
-  removeNodeContainers,
-  startAgent,
-  startLauncher,
+  startFleet,
   uniqueName,
   waitFor,
   webSpec,
-  type Launcher,
-  type TestEngine,
+  type TestFleet,
 } from './helpers/fleet.ts';
-import { startNats, type TestNats } from './helpers/nats.ts';
-import type { ServiceProcess } from './helpers/processes.ts';
 
 describe('two agents on one engine', () => {
-  let nats: TestNats;
-  let engine: TestEngine;
-  let launcher: Launcher;
-  let agents: ServiceProcess[] = [];
-  let api: TestApi;
-  const nodes = [uniqueName('left'), uniqueName('right')] as const;
+  let fleet: TestFleet;
   const name = uniqueName('web');
 
   before(async () => {
-    nats = await startNats();
-    engine = await openEngine('docker');
-    await ensureTestImage(engine.engine);
-    launcher = await startLauncher(nats.url);
-    agents = await Promise.all(nodes.map((n) => startAgent(nats.url, n, engine)));
-    api = new TestApi(launcher.url);
+    fleet = await startFleet('docker', { nodes: 2 });
   });
-
-  after(async () => {
-    await Promise.all(agents.map((a) => a.kill()));
-    await launcher?.kill();
-    if (engine) await removeNodeContainers(engine.engine, [...nodes]);
-    await engine?.stop();
-    await nats?.stop();
-  });
+  after(() => fleet?.stop());
 
   it('spreads the replicas over both nodes, each node running exactly its own', async () => {
+    const { api, engine } = fleet;
     await api.apply(webSpec(name, 4));
     const running = await waitFor('4 running replicas', () => api.running(name, 4));
-    for (const node of nodes) {
+    for (const node of fleet.nodes) {
       const placed = running
         .filter((r) => r.node === node)
         .map((r) => r.id)
@@ -60,9 +36,10 @@ describe('two agents on one engine', () => {
   });
 
   it('leaves the containers of a stopped agent alone when the other agent acts', async () => {
-    const [left, right] = nodes;
-    const rightAgent = agents[1]!;
-    await rightAgent.kill('SIGTERM');
+    const { api, engine } = fleet;
+    const [left, right] = fleet.nodes as [string, string];
+    await fleet.agents.get(right)!.kill('SIGTERM');
+    fleet.agents.set(right, undefined);
     const rightBefore = (await containersOf(engine.engine, right)).map((c) => c.id).sort();
     assert.equal(rightBefore.length, 2);
 
@@ -78,7 +55,7 @@ describe('two agents on one engine', () => {
       "the left agent did not touch the right node's containers",
     );
 
-    agents[1] = await startAgent(nats.url, right, engine);
+    await fleet.startAgent(right);
     await waitFor(
       'right node down to one container',
       async () => (await containersOf(engine.engine, right)).length === 1,

@@ -13,6 +13,8 @@ import {
   startPodmanService,
   STATE_DIR,
 } from '../../infra/engines.ts';
+import { TestApi } from './api.ts';
+import { startNats, type TestNats } from './nats.ts';
 import { startService, type ServiceProcess } from './processes.ts';
 
 export type EngineKind = 'podman' | 'docker';
@@ -162,4 +164,59 @@ export async function waitFor<T>(
       throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** A whole fleet for one test: NATS, an engine, launchers and agents. */
+export interface TestFleet {
+  nats: TestNats;
+  engine: TestEngine;
+  launchers: (Launcher | undefined)[];
+  /** Agents by node id; `undefined` while one is deliberately down. */
+  agents: Map<string, ServiceProcess | undefined>;
+  nodes: string[];
+  /** The API of the first launcher. */
+  api: TestApi;
+  startAgent(node: string): Promise<ServiceProcess>;
+  /** Stops every process, removes the nodes' containers and NATS. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a fleet with unique node ids (`<engine>-<hex>`). What it started is
+ * stopped by `stop()` even when start-up failed halfway, so a test's
+ * `after` hook can always call it.
+ */
+export async function startFleet(
+  kind: EngineKind,
+  opts: { nodes?: number; launchers?: number } = {},
+): Promise<TestFleet> {
+  const nodes = Array.from({ length: opts.nodes ?? 1 }, () => uniqueName(kind));
+  const fleet: Partial<TestFleet> & Pick<TestFleet, 'launchers' | 'agents' | 'nodes'> = {
+    launchers: [],
+    agents: new Map(),
+    nodes,
+  };
+  fleet.stop = () => stopFleet(fleet);
+  fleet.nats = await startNats();
+  fleet.engine = await openEngine(kind);
+  await ensureTestImage(fleet.engine.engine);
+  for (let i = 0; i < (opts.launchers ?? 1); i++)
+    fleet.launchers.push(await startLauncher(fleet.nats.url));
+  fleet.api = new TestApi(fleet.launchers[0]!.url);
+  const { nats, engine } = fleet;
+  fleet.startAgent = async (node) => {
+    const agent = await startAgent(nats.url, node, engine);
+    fleet.agents.set(node, agent);
+    return agent;
+  };
+  await Promise.all(nodes.map((node) => fleet.startAgent!(node)));
+  return fleet as TestFleet;
+}
+
+async function stopFleet(fleet: Partial<TestFleet>): Promise<void> {
+  const running = [...(fleet.agents?.values() ?? []), ...(fleet.launchers ?? [])];
+  await Promise.all(running.map((p) => p?.kill() ?? Promise.resolve()));
+  if (fleet.engine) await removeNodeContainers(fleet.engine.engine, fleet.nodes ?? []);
+  await fleet.engine?.stop();
+  await fleet.nats?.stop();
 }
