@@ -9,5 +9,7 @@ export const ContainerLabels = {
   deployment: 'io.commando.deployment',
   replica: 'io.commando.replica',
   templateVersion: 'io.commando.template-version',
+  /** sha256 of the container template; what an agent compares. */
+  templateHash: 'io.commando.template-hash',
   epoch: 'io.commando.epoch',
 } as const;

@@ -39,13 +39,13 @@ export async function startLauncher(deps: LauncherDeps): Promise<RunningLauncher
   const reconciler = new Reconciler({ state, events, logger });
   const evaluate = async (deployment: string): Promise<void> => {
     const plan = await reconciler.evaluate(deployment);
-    // Two launchers can evaluate one deployment at once (a newer request
-    // replaces the one in flight and goes to another launcher) and, from
-    // slightly different reads, place one replica on two nodes: different
-    // keys, so no revision check catches it. A pass after every change
-    // sees both copies and removes the older one at once.
-    // TODO(placement-fence): fence placements per deployment instead, once
-    // the server offers atomic multi-key writes (2.12 batches).
+    // The evaluation lease keeps two launchers from evaluating one
+    // deployment at once. Should one evaluation outlive the lease's TTL,
+    // two could still place one replica on two nodes (different keys, so
+    // no revision check catches it); a pass after every change sees both
+    // copies and removes the older one.
+    // TODO(placement-fence): make placements atomic per deployment once the
+    // server offers multi-key writes (2.12 batches), and drop this pass.
     if (plan.writes.length > 0) await enqueue(deployment, 'confirm placement');
   };
   const leases = new Leases(state.leases, source);

@@ -209,6 +209,16 @@ describe('planPlacement', () => {
     ]);
   });
 
+  it('rewrites a template that differs even at the same version, as after a re-creation', () => {
+    const gone = record({ replicas: 1, image: 'web:old' }, 3);
+    const recreated = record({ replicas: 1, image: 'web:new' }, 1);
+    const stale = placed(gone, 'a', 0);
+    const result = plan({ record: recreated, nodes: [node('a')], assignments: [stale] });
+    assert.deepEqual(keys(result.writes, 'update'), ['a.web-0']);
+    const [write] = result.writes;
+    assert.equal(write?.op === 'update' && write.value.template.image, 'web:new');
+  });
+
   it('leaves an assignment alone when only the replica count changed', () => {
     const rec = record({ replicas: 2 }, 1);
     const result = plan({ record: rec, nodes: [node('a')], assignments: [placed(rec, 'a', 0)] });

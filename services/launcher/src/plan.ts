@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { containerSpecOf, placementKey, replicaIdOf } from '@commando/protocol';
 import type {
   Assignment,
@@ -120,11 +121,10 @@ function keepExisting(
     // to the node the replica already runs on even if that port is taken
     // there; the agent then reports the replica failed. Moving it would
     // restart it elsewhere, which this rule never does.
-    // TODO(incarnation): a deployment deleted and created again before the
-    // deletion was evaluated starts over at templateVersion 1, below the
-    // old assignments' versions, so they are not rewritten. Carrying the
-    // version across deletions (or an incarnation id) would close that.
-    if (a.value.templateVersion < record.templateVersion) {
+    // Compared by content as well as version: a deployment deleted and
+    // created again before the deletion was evaluated starts over at
+    // templateVersion 1, which old assignments may carry too.
+    if (isOutdated(a.value, record)) {
       const value = rewrite(a.value, record);
       writes.push({ op: 'update', key: a.key, value, revision: a.revision });
       kept.set(replica, value);
@@ -240,4 +240,12 @@ export function latestByKey<T>(entries: readonly Versioned<T>[]): Versioned<T>[]
     if (!seen || entry.revision > seen.revision) byKey.set(entry.key, entry);
   }
   return [...byKey.values()];
+}
+
+/** True when an assignment's template is not the deployment's current one. */
+function isOutdated(a: Assignment, record: DeploymentRecord): boolean {
+  return (
+    a.templateVersion !== record.templateVersion ||
+    !isDeepStrictEqual(a.template, containerSpecOf(record.spec))
+  );
 }

@@ -6,6 +6,7 @@ import type { Engine, FoundContainer } from '@commando/engine';
 import type { AgentConfig } from './config.ts';
 import { planNode, type AgentPlan } from './plan.ts';
 import { statusOf, StatusReporter } from './status.ts';
+import { templateHash } from './template-hash.ts';
 
 /** How many containers one pass starts or removes at the same time. */
 const PARALLEL_ACTIONS = 4;
@@ -206,6 +207,7 @@ export class NodeAgent {
       [ContainerLabels.deployment]: a.deployment,
       [ContainerLabels.replica]: a.replica,
       [ContainerLabels.templateVersion]: String(a.templateVersion),
+      [ContainerLabels.templateHash]: templateHash(a.template),
       [ContainerLabels.epoch]: String(a.epoch),
     };
   }

@@ -1,22 +1,25 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContainerLabels } from '@commando/protocol';
-import type { Assignment } from '@commando/protocol';
+import type { Assignment, ContainerSpec } from '@commando/protocol';
 import type { ContainerState, FoundContainer } from '@commando/engine';
 import { planNode } from './plan.ts';
+import { templateHash } from './template-hash.ts';
 
-function assignment(
-  replica: string,
-  templateVersion = 1,
-  restart: 'always' | 'never' = 'always',
-): Assignment {
+type Restart = 'always' | 'never';
+
+function template(version = 1, restart: Restart = 'always'): ContainerSpec {
+  return { image: `img:${version}`, env: {}, ports: [], labels: {}, restart };
+}
+
+function assignment(replica: string, templateVersion = 1, restart: Restart = 'always'): Assignment {
   return {
     schema: 1,
     deployment: 'web',
     replica,
     node: 'n1',
     ordinal: Number(replica.split('-').pop()),
-    template: { image: 'img:1', env: {}, ports: [], labels: {}, restart },
+    template: template(templateVersion, restart),
     templateVersion,
     epoch: 1,
     assignedAt: new Date(0).toISOString(),
@@ -28,6 +31,7 @@ function container(
   replica: string,
   state: ContainerState = 'running',
   version = 1,
+  restart: Restart = 'always',
 ): FoundContainer {
   return {
     id,
@@ -39,6 +43,7 @@ function container(
       [ContainerLabels.node]: 'n1',
       [ContainerLabels.replica]: replica,
       [ContainerLabels.templateVersion]: String(version),
+      [ContainerLabels.templateHash]: templateHash(template(version, restart)),
     },
   };
 }
@@ -73,7 +78,10 @@ describe('planNode', () => {
   it('keeps only one container per replica, preferring the running one', () => {
     const plan = planNode(
       [assignment('web-0', 1, 'never')],
-      [container('a', 'web-0', 'exited'), container('b', 'web-0', 'running')],
+      [
+        container('a', 'web-0', 'exited', 1, 'never'),
+        container('b', 'web-0', 'running', 1, 'never'),
+      ],
     );
     assert.equal(plan.keep[0]?.container.id, 'b');
     assert.deepEqual(
@@ -89,9 +97,20 @@ describe('planNode', () => {
   });
 
   it('keeps an exited container whose restart policy is never, so its exit stays visible', () => {
-    const plan = planNode([assignment('web-0', 1, 'never')], [container('a', 'web-0', 'exited')]);
+    const plan = planNode(
+      [assignment('web-0', 1, 'never')],
+      [container('a', 'web-0', 'exited', 1, 'never')],
+    );
     assert.equal(plan.start.length, 0);
     assert.equal(plan.keep[0]?.container.id, 'a');
+  });
+
+  it('replaces a container whose template differs even when the version is the same', () => {
+    // A deployment deleted and created again starts its versions over.
+    const recreated = { ...assignment('web-0'), template: { ...template(1), image: 'other:2' } };
+    const plan = planNode([recreated], [container('old', 'web-0')]);
+    assert.equal(plan.start[0]?.replica, 'web-0');
+    assert.equal(plan.remove[0]?.reason, 'outdated');
   });
 
   it('ignores containers without a replica label', () => {

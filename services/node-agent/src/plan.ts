@@ -1,6 +1,7 @@
 import { ContainerLabels } from '@commando/protocol';
 import type { Assignment } from '@commando/protocol';
 import type { FoundContainer } from '@commando/engine';
+import { templateHash } from './template-hash.ts';
 
 /** What one reconcile pass must do to make the engine match the assignments. */
 export interface AgentPlan {
@@ -14,9 +15,9 @@ export interface AgentPlan {
 
 export type RemoveReason = 'unassigned' | 'outdated' | 'duplicate' | 'stopped';
 
-/** The template version a container was created for; 0 when unlabelled. */
-export function templateVersionOf(c: FoundContainer): number {
-  return Number(c.labels[ContainerLabels.templateVersion] ?? 0);
+/** True when a container was created for the assignment's current template. */
+function isCurrent(c: FoundContainer, a: Assignment): boolean {
+  return c.labels[ContainerLabels.templateHash] === templateHash(a.template);
 }
 
 const ALIVE = new Set(['running', 'restarting', 'paused']);
@@ -44,7 +45,7 @@ export function planNode(assignments: Assignment[], containers: FoundContainer[]
 }
 
 function planReplica(assignment: Assignment, containers: FoundContainer[], plan: AgentPlan): void {
-  const current = containers.filter((c) => templateVersionOf(c) === assignment.templateVersion);
+  const current = containers.filter((c) => isCurrent(c, assignment));
   for (const c of containers) {
     if (!current.includes(c)) plan.remove.push({ container: c, reason: 'outdated' });
   }
