@@ -3,6 +3,8 @@
 // async callbacks) plus type-only imports so contracts stay erasable.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '.commando/**', 'dist/**'] },
@@ -12,7 +14,13 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+    },
     rules: {
+      // Cycles make start-up order matter and hide layering mistakes.
+      'import-x/no-cycle': 'error',
       '@typescript-eslint/no-floating-promises': [
         'error',
         {
