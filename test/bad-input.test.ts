@@ -127,4 +127,27 @@ describe('bad input', () => {
     assert.equal((await containersOf(engine.engine, node)).length, 1);
     assert.ok(fleet.launchers[0]!.alive());
   });
+
+  it('retries a replica that cannot start with a growing backoff, not in a loop', async () => {
+    const { api, engine } = fleet;
+    const node = fleet.nodes[0]!;
+    await api.apply({ ...webSpec('broken', 1), command: ['/no/such/binary'] });
+    const failed = await waitFor('the replica reported failed', async () => {
+      const [replica] = await api.replicas('broken');
+      return replica?.state === 'failed' ? replica : undefined;
+    });
+    assert.match(failed.message ?? '', /no such file|not found/i);
+    assert.match(failed.message ?? '', /failed 1x; next try at /);
+    // Without a backoff every engine event of a failed attempt woke the
+    // agent into the next attempt: dozens within these seconds.
+    await new Promise((r) => setTimeout(r, 5000));
+    const [later] = await api.replicas('broken');
+    const attempts = Number(/failed (\d+)x/.exec(later?.message ?? '')?.[1]);
+    assert.ok(attempts >= 2 && attempts <= 4, `attempts after 5 s: ${attempts}`);
+    const broken = (await containersOf(engine.engine, node)).filter(
+      (c) => c.labels['io.commando.deployment'] === 'broken',
+    );
+    assert.equal(broken.length, 0, 'a container that could not start is not left behind');
+    await api.remove('broken');
+  });
 });

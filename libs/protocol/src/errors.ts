@@ -88,6 +88,11 @@ export function issuesOf(error: z.ZodError): FieldIssue[] {
         message: 'is not a known field',
       }));
     }
+    if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      // A record key that fails its own schema: say why, not just "invalid key".
+      const why = issue.issues.map((i) => i.message).join('; ');
+      return [{ path: formatPath(issue.path), message: `key ${why}` }];
+    }
     return [{ path: formatPath(issue.path), message: issue.message }];
   });
 }

@@ -6,7 +6,19 @@ export const MAX_REPLICAS = 1000;
 
 const labelKey = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, 'must be a label key such as app or team/owner');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, 'must be a label key such as app or team/owner')
+  .refine(
+    (key) => !key.startsWith('io.commando.'),
+    'io.commando.* labels are reserved for Commando',
+  );
+
+/**
+ * An image reference as engines accept it: an optional registry host (with
+ * port), lowercase path components, an optional tag and an optional digest,
+ * e.g. `localhost:5000/team/web:1.2` or `nats@sha256:<64 hex>`.
+ */
+export const IMAGE_REF =
+  /^(?:[A-Za-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 const envName = z
   .string()
@@ -28,6 +40,29 @@ export const PortSpec = z.strictObject({
 export type PortSpec = z.infer<typeof PortSpec>;
 
 /**
+ * One container port may be published once per protocol, and one fixed
+ * host port once per protocol and address: the engine would refuse the
+ * container otherwise, long after the spec was accepted.
+ */
+function uniquePorts(ports: PortSpec[], ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  ports.forEach((p, i) => {
+    const keys: [string, string][] = [[`c/${p.container}/${p.protocol}`, 'container']];
+    if (p.host) keys.push([`h/${p.host}/${p.protocol}/${p.hostIp}`, 'host']);
+    for (const [key, field] of keys) {
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, i);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, field],
+          message: `repeats ports[${first}].${field}`,
+        });
+    }
+  });
+}
+
+/**
  * What the engine does when a container exits, also while no agent is
  * running: `always` restarts it unless an operator stopped it,
  * `on-failure` only after a non-zero exit, `never` leaves it exited.
@@ -38,11 +73,19 @@ export type RestartPolicy = z.infer<typeof RestartPolicy>;
 /** The desired state of one deployment, as an operator writes it. */
 export const DeploymentSpec = z.strictObject({
   name: deploymentName,
-  image: z.string().trim().min(1, 'must name an image').max(512),
-  command: z.array(z.string()).max(64).optional(),
+  image: z
+    .string()
+    .min(1, 'must name an image')
+    .max(512)
+    .regex(IMAGE_REF, 'must be an image reference such as registry:5000/team/web:1.2'),
+  command: z
+    .array(z.string())
+    .min(1, "must not be empty; leave it out to use the image's")
+    .max(64)
+    .optional(),
   args: z.array(z.string()).max(256).optional(),
   env: z.record(envName, z.string().max(32_768)).default({}),
-  ports: z.array(PortSpec).max(32).default([]),
+  ports: z.array(PortSpec).max(32).superRefine(uniquePorts).default([]),
   labels: z.record(labelKey, z.string().max(256)).default({}),
   replicas: z.number().int().min(0).max(MAX_REPLICAS).default(1),
   restart: RestartPolicy.default('always'),

@@ -4,6 +4,7 @@ import { Assignment, ContainerLabels, parsePlacementKey } from '@commando/protoc
 import type { ReplicaStatus } from '@commando/protocol';
 import type { Engine, FoundContainer } from '@commando/engine';
 import type { AgentConfig } from './config.ts';
+import { StartBackoff, type FailedStart } from './backoff.ts';
 import { planNode, type AgentPlan } from './plan.ts';
 import { statusOf, StatusReporter } from './status.ts';
 import { templateHash } from './template-hash.ts';
@@ -24,7 +25,7 @@ const PARALLEL_ACTIONS = 4;
  */
 export class NodeAgent {
   private readonly assignments = new Map<string, Assignment>();
-  private readonly failures = new Map<string, string>();
+  private readonly backoff = new StartBackoff();
   private readonly reporter: StatusReporter;
   private readonly labels: Record<string, string>;
   private readonly log: Logger;
@@ -135,7 +136,7 @@ export class NodeAgent {
   private async keepAll(plan: AgentPlan): Promise<ReplicaStatus[]> {
     const out: ReplicaStatus[] = [];
     for (const { assignment, container } of plan.keep) {
-      this.failures.delete(assignment.replica);
+      this.backoff.succeed(assignment.replica);
       if (this.firstPass) {
         const log = this.log.child({
           replica: assignment.replica,
@@ -158,13 +159,24 @@ export class NodeAgent {
 
   private async startAll(plan: AgentPlan): Promise<ReplicaStatus[]> {
     const out: ReplicaStatus[] = [];
+    this.backoff.retain(new Set(this.assignments.keys()));
     await inBatches(plan.start, async (assignment) => {
-      out.push(await this.startOne(assignment));
+      const status = await this.startOne(assignment);
+      if (status) out.push(status);
     });
     return out;
   }
 
-  private async startOne(a: Assignment): Promise<ReplicaStatus> {
+  /**
+   * Starts one replica, unless its assignment changed or went away since
+   * the pass began (a long pass must not go on starting what was deleted
+   * meanwhile), or it is waiting out a backoff after failed starts.
+   */
+  private async startOne(a: Assignment): Promise<ReplicaStatus | undefined> {
+    if (this.assignments.get(a.replica) !== a) return undefined;
+    const hash = templateHash(a.template);
+    const waiting = this.backoff.waiting(a.replica, hash);
+    if (waiting) return statusOf(a, undefined, failureMessage(waiting));
     const log = this.log.child({ replica: a.replica, deployment: a.deployment });
     try {
       await this.ensureImage(a.template.image);
@@ -173,7 +185,7 @@ export class NodeAgent {
         template: a.template,
         labels: this.containerLabels(a),
       });
-      this.failures.delete(a.replica);
+      this.backoff.succeed(a.replica);
       log.info(
         { container: container.id.slice(0, 12), ports: container.ports },
         'container started',
@@ -182,12 +194,14 @@ export class NodeAgent {
       return statusOf(a, container);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (this.failures.get(a.replica) !== message) {
+      const failed = this.backoff.fail(a.replica, hash, message);
+      if (!failed.repeated) {
         log.error({ err }, 'could not start replica');
         await this.events.publish('replica.failed', a.replica, { node: a.node, message });
+      } else {
+        log.debug({ failures: failed.failures }, 'replica failed to start again');
       }
-      this.failures.set(a.replica, message);
-      return statusOf(a, undefined, message);
+      return statusOf(a, undefined, failureMessage(failed));
     }
   }
 
@@ -215,6 +229,12 @@ export class NodeAgent {
   private eventData(a: Assignment, c: FoundContainer): Record<string, unknown> {
     return { node: a.node, deployment: a.deployment, container: c.id, ports: c.ports };
   }
+}
+
+/** Stable between attempts, so the status is only rewritten when it changes. */
+function failureMessage(failed: FailedStart): string {
+  const next = new Date(failed.notBefore).toISOString();
+  return `${failed.message} (failed ${failed.failures}x; next try at ${next})`;
 }
 
 async function inBatches<T>(items: T[], act: (item: T) => Promise<void>): Promise<void> {
