@@ -2,8 +2,8 @@
 // the few calls it makes to the launcher's HTTP API (docs/CONTRACTS.md).
 import { join, relative } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CloudEvent, shortType } from '@commando/protocol';
-import type { ApplyResult, ReplicaView } from '@commando/protocol';
+import { CloudEvent, ContainerLabels, shortType } from '@commando/protocol';
+import type { ApplyResult, DeploymentRecord, ReplicaView } from '@commando/protocol';
 import { PROJECT_ROOT, STATE_DIR } from './engines.ts';
 
 export const LOG_DIR = join(STATE_DIR, 'logs');
@@ -13,6 +13,8 @@ export const API_PORT = 8420;
 export const API_URL = `http://127.0.0.1:${API_PORT}`;
 /** The one node of the local fleet; its containers carry this node label. */
 export const NODE_ID = 'local-1';
+/** The labels that mark the local fleet's containers, on either engine. */
+export const NODE_LABELS = { [ContainerLabels.managed]: 'true', [ContainerLabels.node]: NODE_ID };
 
 /** The example deployed by `npm start`; must match examples/web.yaml. */
 export const EXAMPLE = {
@@ -20,7 +22,6 @@ export const EXAMPLE = {
   file: join(PROJECT_ROOT, 'examples/web.yaml'),
   sourceDir: join(PROJECT_ROOT, 'examples/web'),
   image: 'localhost/commando-example-web:1',
-  replicas: 3,
 };
 
 /** A path as the operator should read it: relative to the repository. */
@@ -46,6 +47,14 @@ export async function applyYaml(yaml: string): Promise<ApplyResult> {
   });
   if (!res.ok) throw await apiError(res, 'applying the deployment');
   return (await res.json()) as ApplyResult;
+}
+
+/** The deployment `name`, or undefined when the launcher has none (HTTP 404). */
+export async function getDeployment(name: string): Promise<DeploymentRecord | undefined> {
+  const res = await fetch(`${API_URL}/v1/deployments/${encodeURIComponent(name)}`);
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw await apiError(res, `reading deployment ${name}`);
+  return (await res.json()) as DeploymentRecord;
 }
 
 export async function listReplicas(deployment: string): Promise<ReplicaView[]> {
@@ -93,8 +102,10 @@ export async function probe(url: string): Promise<string> {
 
 /**
  * Follows the event stream (NDJSON, one `{seq, event}` per line) from
- * `since`, calling `onEvent` for each, until `signal` aborts. Reconnects
- * after a dropped stream, skipping what it has already shown.
+ * `since`, calling `onEvent` for each, until `signal` aborts. When the
+ * stream drops it says so once, retries every second without a word (the
+ * launcher may be down for a while), and says so again once it is back,
+ * skipping what it has already shown.
  */
 export async function followEvents(
   since: string,
@@ -103,26 +114,35 @@ export async function followEvents(
 ): Promise<void> {
   let from = since;
   let lastSeq = 0;
+  let interrupted = false;
+  const onOpen = () => {
+    if (interrupted) onEvent('(event stream reconnected)');
+    interrupted = false;
+  };
   while (!signal.aborted) {
+    let why = 'the launcher ended it';
     try {
-      for await (const { seq, text } of eventLines(from, signal)) {
+      for await (const { seq, text } of eventLines(from, signal, onOpen)) {
         if (seq !== undefined && seq <= lastSeq) continue;
         lastSeq = seq ?? lastSeq;
         onEvent(text);
       }
     } catch (err) {
-      if (signal.aborted) return;
-      onEvent(`(event stream interrupted: ${(err as Error).message}; reconnecting)`);
+      why = (err as Error).message;
     }
+    if (signal.aborted) return;
+    if (!interrupted) onEvent(`(event stream interrupted: ${why}; reconnecting)`);
+    interrupted = true;
     if (lastSeq > 0) from = String(lastSeq);
     await delay(1_000, undefined, { signal }).catch(() => undefined);
   }
 }
 
-async function* eventLines(since: string, signal: AbortSignal) {
+async function* eventLines(since: string, signal: AbortSignal, onOpen: () => void) {
   const url = `${API_URL}/v1/events?follow=true&since=${encodeURIComponent(since)}`;
   const res = await fetch(url, { signal });
   if (!res.ok || !res.body) throw await apiError(res, 'following events');
+  onOpen();
   let buffered = '';
   for await (const chunk of res.body.pipeThrough(new TextDecoderStream())) {
     buffered += chunk;

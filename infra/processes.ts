@@ -1,6 +1,8 @@
 // Child processes of the local fleet and the test harness: each one writes
 // its output to a log file, can be waited on until it is ready, and is
-// stopped with SIGTERM (then SIGKILL) in the order its owner chooses.
+// stopped with SIGTERM (then SIGKILL) in the order its owner chooses. Unless
+// it must outlive its owner, each one also gets SIGTERM from the kernel when
+// its owner dies, even of a SIGKILL that runs no exit hook.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
@@ -14,6 +16,11 @@ export interface Managed {
   readonly name: string;
   readonly logFile: string;
   readonly proc: ChildProcess;
+  /**
+   * The command line it runs, as /proc/<pid>/cmdline shows it once started:
+   * what a later process compares before it signals a recorded pid.
+   */
+  readonly argv: readonly string[];
   /** Resolves with the exit code (or the signal's name) once it has exited. */
   readonly exited: Promise<number | string>;
   running(): boolean;
@@ -50,7 +57,8 @@ export function startLogged(
 ): Managed {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const fd = openSync(opts.logFile, 'a');
-  const proc = spawn(command, args, {
+  const [file, fileArgs] = opts.outlive ? [command, args] : dieWithOwner(command, args);
+  const proc = spawn(file, fileArgs, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     stdio: ['ignore', fd, fd],
@@ -63,7 +71,21 @@ export function startLogged(
   });
   if (opts.outlive) proc.unref();
   else killOnOwnerExit(proc, exited);
-  return managed(name, opts.logFile, proc, exited);
+  return managed(name, opts.logFile, proc, [command, ...args], exited);
+}
+
+const SETPRIV = findExecutable('setpriv');
+
+/**
+ * Runs `command` through util-linux's `setpriv --pdeathsig`, which asks the
+ * kernel (prctl PR_SET_PDEATHSIG) to send SIGTERM to the child when its
+ * parent dies, then execs `command` in the same process (same pid). This
+ * covers what the exit hook cannot: an owner killed with SIGKILL. Without
+ * setpriv the exit hook is all there is.
+ */
+function dieWithOwner(command: string, args: string[]): [string, string[]] {
+  if (!SETPRIV) return [command, args];
+  return [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]];
 }
 
 /** Children to kill when this process exits; one hook for all of them. */
@@ -85,6 +107,7 @@ function managed(
   name: string,
   logFile: string,
   proc: ChildProcess,
+  argv: string[],
   exited: Promise<number | string>,
 ): Managed {
   let done = false;
@@ -93,6 +116,7 @@ function managed(
     name,
     logFile,
     proc,
+    argv,
     exited,
     running: () => !done,
     async stop(graceMs = 15_000) {

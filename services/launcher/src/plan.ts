@@ -121,6 +121,10 @@ function keepExisting(
     // to the node the replica already runs on even if that port is taken
     // there; the agent then reports the replica failed. Moving it would
     // restart it elsewhere, which this rule never does.
+    // TODO(rollout): every outdated replica is rewritten in the same
+    // evaluation, so an update restarts all replicas at once (a short full
+    // outage). A rolling update would rewrite a few at a time and wait for
+    // their reports before the next ones.
     // Compared by content as well as version: a deployment deleted and
     // created again before the deletion was evaluated starts over at
     // templateVersion 1, which old assignments may carry too.
