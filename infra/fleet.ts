@@ -1,63 +1,76 @@
 // The local fleet behind `npm start` (after infra/bootstrap.mjs): NATS with
 // JetStream, a container engine (Podman's API service, or dockerd), the
 // launcher and one node agent on this machine; then it applies
-// examples/web.yaml, waits for its replicas, shows them and follows events
-// until Ctrl-C. On stop it ends every process it started but never the
+// examples/web.yaml unless the deployment exists, waits for its replicas,
+// shows them and follows events until Ctrl-C. Meanwhile it supervises what it
+// started, restarting whatever exits (infra/supervisor.ts), and records their
+// pids in .commando/fleet.json for `npm run fleet:down`, should this process
+// be killed. On stop it ends every process it started but never the
 // containers: they outlive the control plane on purpose, and the next
 // `npm start` adopts them (`npm run fleet:down` removes them).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerLabels } from '@commando/protocol';
-import type { ReplicaView } from '@commando/protocol';
+import type { DeploymentRecord, ReplicaView } from '@commando/protocol';
 import { DockerApiEngine } from '@commando/engine';
 import type { Engine, FoundContainer } from '@commando/engine';
+import { buildBusyboxImage, ensureDockerd, PROJECT_ROOT, STATE_DIR } from './engines.ts';
 import {
-  buildBusyboxImage,
-  ensureDockerd,
-  PROJECT_ROOT,
-  STATE_DIR,
-  startPodmanService,
-} from './engines.ts';
+  ENGINE_NAMES,
+  engineAnswers,
+  engineKind,
+  nodeContainerCount,
+  PODMAN_SOCKET,
+  podmanService,
+} from './fleet-engines.ts';
+import type { EngineKind } from './fleet-engines.ts';
+import {
+  describeRecorded,
+  readRecord,
+  recordSelf,
+  removeRecord,
+  stillRunning,
+  writeRecord,
+} from './fleet-record.ts';
 import {
   API_PORT,
   API_URL,
   applyYaml,
   EXAMPLE,
   followEvents,
+  getDeployment,
   listReplicas,
   LOG_DIR,
   NATS_MONITOR_PORT,
   NATS_PORT,
   NODE_ID,
+  NODE_LABELS,
   probe,
   replicaUrl,
   shown,
 } from './local-fleet.ts';
-import {
-  fileSize,
-  findExecutable,
-  logHasMessage,
-  portAnswers,
-  startLogged,
-  waitUntil,
-} from './processes.ts';
-import type { Managed } from './processes.ts';
+import { fileSize, logHasMessage, portAnswers, startLogged, waitUntil } from './processes.ts';
+import { Supervised } from './supervisor.ts';
+import type { ChildSpec } from './supervisor.ts';
 
 /**
- * What this run started, so that a stop ends exactly that. Each runs in its
- * own process group: a Ctrl-C reaches only this script, which stops them in
- * order (agent, launcher, engine API, NATS).
+ * What this run started, so that a stop ends exactly that. Each child runs
+ * in its own process group: a Ctrl-C reaches only this script, which stops
+ * them in order (agent, launcher, engine API, NATS).
  */
 interface Parts {
-  nats?: Managed;
-  engine?: { engine: Engine; kind: 'podman' | 'docker'; stop?: () => Promise<void> };
-  launcher?: Managed;
-  agent?: Managed;
+  nats?: Supervised;
+  podman?: Supervised;
+  engine?: { engine: Engine; kind: EngineKind };
+  launcher?: Supervised;
+  agent?: Supervised;
 }
 
 /** Aborted by the first Ctrl-C or SIGTERM; every wait gives up on it. */
 const quit = new AbortController();
 const parts: Parts = {};
+/** Every supervised child in start order: what .commando/fleet.json lists. */
+const children: Supervised[] = [];
 /** Events from this moment on are shown. */
 const startedAt = new Date().toISOString();
 
@@ -86,15 +99,40 @@ async function main(): Promise<void> {
 }
 
 async function up(): Promise<void> {
+  checkLeftovers();
+  const kind = engineKind();
   say(`local fleet on this machine: state in ${shown(STATE_DIR)}/, logs in ${shown(LOG_DIR)}/`);
   await checkPortsFree();
-  parts.nats = await startNats();
-  parts.engine = await startEngine();
+  parts.nats = await startChild(natsServer());
+  parts.engine = await startEngine(kind);
+  await warnOtherEngine(kind);
   await buildExample(parts.engine.engine);
-  await startServices(parts.engine.kind, parts.engine.engine.socketPath);
-  await applyExample();
-  const replicas = await waitForReplicas();
+  await startServices(kind, parts.engine.engine.socketPath);
+  const deployment = await ensureExample();
+  const replicas = await waitForReplicas(deployment.spec.replicas);
   await showReplicas(replicas);
+}
+
+/**
+ * Refuses to start while the processes of an earlier `npm start` run: its
+ * supervisor (this script), or children it left when it was killed.
+ */
+function checkLeftovers(): void {
+  const record = readRecord();
+  if (!record) return;
+  const { pid } = record.supervisor;
+  if (stillRunning(record.supervisor)) {
+    throw new Error(
+      `the local fleet already runs (npm start, pid ${pid}); stop it with Ctrl-C in its ` +
+        `terminal (or kill ${pid}) before starting another.`,
+    );
+  }
+  const left = record.children.filter(stillRunning);
+  if (left.length === 0) return;
+  throw new Error(
+    `the previous npm start (pid ${pid}) is gone but left ${left.map(describeRecorded).join(', ')} ` +
+      'running; run npm run fleet:down to stop them (it removes the containers too), then npm start again.',
+  );
 }
 
 async function checkPortsFree(): Promise<void> {
@@ -106,56 +144,75 @@ async function checkPortsFree(): Promise<void> {
   for (const [port, what] of wanted) {
     if (await portAnswers(port)) {
       throw new Error(
-        `port ${port} on 127.0.0.1 (for ${what}) is already taken, perhaps by an earlier ` +
-          'npm start that is still running; stop that process and run npm start again.',
+        `port ${port} on 127.0.0.1 (for ${what}) is already taken by a process that is not ` +
+          'part of a local fleet; stop it and run npm start again.',
       );
     }
   }
 }
 
-async function startNats(): Promise<Managed> {
+/** Starts `spec` under supervision, recorded in .commando/fleet.json. */
+async function startChild(spec: ChildSpec): Promise<Supervised> {
+  const child = new Supervised(spec, say, saveRecord);
+  children.push(child);
+  await child.start(quit.signal);
+  return child;
+}
+
+function saveRecord(): void {
+  const recorded = children.flatMap(({ name, current }) => {
+    const pid = current?.proc.pid;
+    return pid === undefined ? [] : [{ name, pid, argv: [...current!.argv] }];
+  });
+  writeRecord({ supervisor: recordSelf('npm start'), children: recorded });
+}
+
+function natsServer(): ChildSpec {
   const dataDir = join(STATE_DIR, 'nats');
   const args = ['-js', '-a', '127.0.0.1', '-p', String(NATS_PORT), '-m', String(NATS_MONITOR_PORT)];
   args.push('-sd', dataDir, '-n', 'commando-local');
   const logFile = join(LOG_DIR, 'nats.log');
-  const nats = startLogged('nats-server', 'nats-server', args, { logFile, detached: true });
   const healthz = `http://127.0.0.1:${NATS_MONITOR_PORT}/healthz?js-enabled-only=true`;
-  await waitUntil(
-    'NATS with JetStream',
-    async () => (await fetch(healthz)).ok,
-    30_000,
-    nats,
-    quit.signal,
-  );
-  say(
-    `nats-server on nats://127.0.0.1:${NATS_PORT}, JetStream data in ${shown(dataDir)}/ (log: ${shown(nats.logFile)})`,
-  );
-  return nats;
+  return {
+    name: 'NATS server',
+    spawn: () => startLogged('NATS server', 'nats-server', args, { logFile, detached: true }),
+    async ready(child, signal) {
+      const healthy = async () => (await fetch(healthz)).ok;
+      await waitUntil('NATS with JetStream', healthy, 30_000, child, signal);
+      say(
+        `nats-server on nats://127.0.0.1:${NATS_PORT}, JetStream data in ${shown(dataDir)}/ (log: ${shown(logFile)})`,
+      );
+    },
+  };
 }
 
-/** COMMANDO_ENGINE when set, else Podman when installed, else Docker. */
-function engineKind(): 'podman' | 'docker' {
-  const choice = process.env.COMMANDO_ENGINE;
-  if (choice === 'podman' || choice === 'docker') return choice;
-  return findExecutable('podman') ? 'podman' : 'docker';
-}
-
-async function startEngine(): Promise<NonNullable<Parts['engine']>> {
-  const kind = engineKind();
+async function startEngine(kind: EngineKind): Promise<NonNullable<Parts['engine']>> {
   if (kind === 'docker') {
     const socket = await ensureDockerd(join(STATE_DIR, 'dockerd.log'));
     const engine = new DockerApiEngine(socket);
     say(`engine: Docker ${(await engine.info()).version} on ${socket} (dockerd is left running)`);
     return { engine, kind };
   }
-  const logFile = join(LOG_DIR, 'podman.log');
-  const socket = join(STATE_DIR, 'podman.sock');
-  const service = await startPodmanService(socket, logFile, { detached: true });
-  const engine = new DockerApiEngine(service.socketPath);
+  if (await engineAnswers(PODMAN_SOCKET)) {
+    throw new Error(`an engine already answers on ${shown(PODMAN_SOCKET)}; stop it first`);
+  }
+  parts.podman = await startChild(podmanService);
+  const engine = new DockerApiEngine(PODMAN_SOCKET);
   say(
-    `engine: Podman ${(await engine.info()).version}, API on ${shown(service.socketPath)} (log: ${shown(logFile)})`,
+    `engine: Podman ${(await engine.info()).version}, API on ${shown(PODMAN_SOCKET)} (log: ${shown(join(LOG_DIR, 'podman.log'))})`,
   );
-  return { engine, kind, stop: () => service.stop() };
+  return { engine, kind };
+}
+
+/** Containers of this node on the engine not in use run on, unmanaged. */
+async function warnOtherEngine(kind: EngineKind): Promise<void> {
+  const other: EngineKind = kind === 'podman' ? 'docker' : 'podman';
+  const count = await nodeContainerCount(other).catch(() => 0);
+  if (count === 0) return;
+  say(
+    `warning: ${count} container(s) of node ${NODE_ID} are left on ${ENGINE_NAMES[other]}, which ` +
+      `this fleet (on ${ENGINE_NAMES[kind]}) does not manage; npm run fleet:down removes them`,
+  );
 }
 
 async function buildExample(engine: Engine): Promise<void> {
@@ -163,79 +220,94 @@ async function buildExample(engine: Engine): Promise<void> {
   say(`built ${EXAMPLE.image} from ${shown(EXAMPLE.sourceDir)}/`);
 }
 
-/** A service process and the log offset its readiness line will come after. */
-interface Service {
-  child: Managed;
-  from: number;
-}
-
-/** Starts `services/<dir>/src/main.ts`, logging to `.commando/logs/<dir>.log`. */
-function spawnService(dir: string, name: string, env: NodeJS.ProcessEnv): Service {
+/**
+ * `services/<dir>/src/main.ts`, logging to `.commando/logs/<dir>.log`,
+ * ready once it logs `readyMsg` (docs/CONTRACTS.md) after its start.
+ */
+function service(dir: string, name: string, readyMsg: string, env: NodeJS.ProcessEnv): ChildSpec {
   const entry = `services/${dir}/src/main.ts`;
   if (!existsSync(join(PROJECT_ROOT, entry))) throw new Error(`${entry} does not exist yet.`);
   const logFile = join(LOG_DIR, `${dir}.log`);
-  const from = fileSize(logFile);
-  const child = startLogged(name, process.execPath, ['--import', 'tsx', entry], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, COMMANDO_NATS_URL: `nats://127.0.0.1:${NATS_PORT}`, ...env },
-    logFile,
-    detached: true,
-  });
-  return { child, from };
-}
-
-/** Waits for a service's readiness line (docs/CONTRACTS.md). */
-async function ready({ child, from }: Service, msg: string): Promise<void> {
-  const logged = () => logHasMessage(child.logFile, from, msg);
-  await waitUntil(`the ${child.name} to log "${msg}"`, logged, 60_000, child, quit.signal);
+  const fullEnv = { ...process.env, COMMANDO_NATS_URL: `nats://127.0.0.1:${NATS_PORT}`, ...env };
+  let from = 0;
+  return {
+    name,
+    spawn() {
+      from = fileSize(logFile);
+      const opts = { cwd: PROJECT_ROOT, env: fullEnv, logFile, detached: true };
+      return startLogged(name, process.execPath, ['--import', 'tsx', entry], opts);
+    },
+    ready(child, signal) {
+      const logged = () => logHasMessage(logFile, from, readyMsg);
+      return waitUntil(`the ${name} to log "${readyMsg}"`, logged, 60_000, child, signal);
+    },
+  };
 }
 
 /** Starts the launcher and the node agent side by side. */
-async function startServices(kind: 'podman' | 'docker', socket: string): Promise<void> {
-  const launcher = spawnService('launcher', 'launcher', {
+async function startServices(kind: EngineKind, socket: string): Promise<void> {
+  const launcher = service('launcher', 'launcher', 'http api listening', {
     COMMANDO_HTTP_HOST: '127.0.0.1',
     COMMANDO_HTTP_PORT: String(API_PORT),
   });
-  parts.launcher = launcher.child;
-  const agent = spawnService('node-agent', 'node agent', {
+  // The example image exists only locally and no registry can be reached:
+  // never pull, unless the operator's environment says otherwise.
+  const pull = process.env.COMMANDO_IMAGE_PULL || 'never';
+  const agent = service('node-agent', 'node agent', 'node agent ready', {
     COMMANDO_NODE_ID: NODE_ID,
     COMMANDO_ENGINE: kind,
     COMMANDO_ENGINE_SOCKET: socket,
-    // The example image exists only locally; there is no registry to pull from.
-    COMMANDO_IMAGE_PULL: 'never',
+    COMMANDO_IMAGE_PULL: pull,
   });
-  parts.agent = agent.child;
   say(
-    `started the launcher and node agent ${NODE_ID} (logs: ${shown(LOG_DIR)}/launcher.log, node-agent.log)`,
+    pull === 'never'
+      ? 'images are not pulled (COMMANDO_IMAGE_PULL=never; COMMANDO_IMAGE_PULL=missing npm start pulls missing ones)'
+      : `images missing on this machine are pulled (COMMANDO_IMAGE_PULL=${pull})`,
   );
-  await Promise.all([ready(launcher, 'http api listening'), ready(agent, 'node agent ready')]);
+  say(
+    `starting the launcher and node agent ${NODE_ID} (logs: ${shown(LOG_DIR)}/launcher.log, node-agent.log)`,
+  );
+  [parts.launcher, parts.agent] = await Promise.all([startChild(launcher), startChild(agent)]);
   say(`launcher API on ${API_URL}; node agent ${NODE_ID} ready`);
 }
 
-async function applyExample(): Promise<void> {
+/**
+ * Applies examples/web.yaml only when its deployment does not exist: an
+ * existing one may have been scaled or changed by the operator since.
+ */
+async function ensureExample(): Promise<DeploymentRecord> {
+  const existing = await getDeployment(EXAMPLE.name);
+  if (existing) {
+    say(
+      `deployment ${EXAMPLE.name} exists (version ${existing.version}, ${existing.spec.replicas} ` +
+        `replicas); left as it is (${shown(EXAMPLE.file)} is applied only when it does not exist)`,
+    );
+    return existing;
+  }
   const result = await applyYaml(readFileSync(EXAMPLE.file, 'utf8'));
   const { version } = result.deployment;
   say(
     `applied ${shown(EXAMPLE.file)}: deployment ${EXAMPLE.name} ${result.outcome} (version ${version})`,
   );
+  return result.deployment;
 }
 
-function allRunning(replicas: ReplicaView[]): boolean {
+function allRunning(replicas: ReplicaView[], wanted: number): boolean {
   const running = replicas.filter((r) => r.state === 'running' && r.ports.length > 0);
-  return running.length === EXAMPLE.replicas && replicas.length === EXAMPLE.replicas;
+  return running.length === wanted && replicas.length === wanted;
 }
 
-async function waitForReplicas(): Promise<ReplicaView[]> {
-  say(`waiting for ${EXAMPLE.replicas} replicas of ${EXAMPLE.name} to run`);
+async function waitForReplicas(wanted: number): Promise<ReplicaView[]> {
+  say(`waiting for ${wanted} replica(s) of ${EXAMPLE.name} to run`);
   let replicas: ReplicaView[] = [];
-  const check = async () => allRunning((replicas = await listReplicas(EXAMPLE.name)));
+  const check = async () => allRunning((replicas = await listReplicas(EXAMPLE.name)), wanted);
   try {
     await waitUntil('the replicas', check, 120_000, undefined, quit.signal);
   } catch (err) {
     if (quit.signal.aborted) throw err;
     const states = replicas.map((r) => `${r.id} ${r.state}${r.message ? ` (${r.message})` : ''}`);
     throw new Error(
-      `after 120 s not all ${EXAMPLE.replicas} replicas run: ${states.join(', ') || 'none listed'}; ` +
+      `after 120 s not all ${wanted} replicas run: ${states.join(', ') || 'none listed'}; ` +
         `see ${shown(LOG_DIR)}/node-agent.log and launcher.log.`,
     );
   }
@@ -251,29 +323,30 @@ async function showReplicas(replicas: ReplicaView[]): Promise<void> {
 /** Containers this fleet leaves running, listed while the engine still answers. */
 async function leftRunning(): Promise<FoundContainer[]> {
   if (!parts.engine) return [];
-  const labels = { [ContainerLabels.managed]: 'true', [ContainerLabels.node]: NODE_ID };
-  const found = await parts.engine.engine.list(labels).catch(() => []);
+  const found = await parts.engine.engine.list(NODE_LABELS).catch(() => []);
   return found.filter((c) => c.state === 'running' || c.state === 'restarting');
 }
 
 /** Stops what this run started, agent first, NATS last; containers stay. */
 async function down(): Promise<void> {
-  if (parts.nats) console.log('');
-  for (const child of [parts.agent, parts.launcher]) {
-    if (!child) continue;
-    await child.stop();
-    say(`stopped the ${child.name}`);
-  }
+  if (children.length === 0) return; // nothing started, and the record is not ours
+  console.log('');
+  for (const child of [parts.agent, parts.launcher]) await stopChild(child);
   const left = await leftRunning();
-  if (parts.engine?.stop) {
-    await parts.engine.stop();
-    say('stopped the Podman API service');
-  }
-  if (parts.nats) {
-    await parts.nats.stop();
-    say('stopped nats-server');
-  }
+  for (const child of [parts.podman, parts.nats]) await stopChild(child);
+  removeRecord();
   reportLeft(left);
+}
+
+/** Says only what is true: a child waiting for its restart was not running. */
+async function stopChild(child: Supervised | undefined): Promise<void> {
+  if (!child) return;
+  if (await child.stop()) say(`stopped the ${child.name}`);
+  else say(`the ${child.name} was not running (it had exited; see ${shown(logOf(child))})`);
+}
+
+function logOf(child: Supervised): string {
+  return child.current?.logFile ?? LOG_DIR;
 }
 
 function reportLeft(left: FoundContainer[]): void {

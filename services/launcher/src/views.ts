@@ -37,7 +37,14 @@ export function replicaViews(input: ReplicaViewInput): ReplicaView[] {
       const id = replicaIdOf(record.spec.name, ordinal);
       const assignment = current(input.assignments, id);
       if (!assignment) {
-        views.push({ deployment: record.spec.name, id, node: null, state: 'unplaced', ports: [] });
+        views.push({
+          deployment: record.spec.name,
+          id,
+          node: null,
+          state: 'unplaced',
+          ports: [],
+          message: UNPLACED,
+        });
         continue;
       }
       const key = placementKey(assignment.node, id);
@@ -48,6 +55,8 @@ export function replicaViews(input: ReplicaViewInput): ReplicaView[] {
   const leftovers = leftoverViews(input, statuses, shown);
   return [...views, ...leftovers.filter((v) => wanted(v.deployment))].sort(byReplica);
 }
+
+const UNPLACED = 'no ready node can take it yet (see `commando nodes` and the events)';
 
 /** The assignment that counts for a replica: the newest epoch, then node id. */
 function current(assignments: readonly Assignment[], replica: string): Assignment | undefined {
