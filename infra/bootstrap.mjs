@@ -5,7 +5,8 @@
 //      and a container engine (`start`: Podman with runc, or Docker;
 //      `test`: both). As root with apt-get it installs what is missing,
 //      otherwise it says in one sentence what is missing and exits with 1;
-//   3. `start` runs the local fleet (infra/fleet.ts), forwarding signals;
+//   3. `start` runs the local fleet (infra/fleet.ts), forwarding signals
+//      (and SIGTERM, through the kernel, should this process be killed);
 //      `test` makes sure dockerd answers, then runs typecheck, lint, unit
 //      and integration tests, stopping at the first failure.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -137,14 +138,19 @@ const TOOLS = {
   },
 };
 
-/** `start` needs one engine (COMMANDO_ENGINE, else Podman if present); `test` both. */
+/**
+ * `start` needs one engine: COMMANDO_ENGINE's, where `auto` (the default,
+ * also when empty) means Podman when installed, else Docker when installed,
+ * else Podman to install. `test` needs both.
+ */
 function requiredTools(mode) {
   if (mode === 'test') return [TOOLS.nats, TOOLS.busybox, TOOLS.podman, TOOLS.docker];
-  const choice = process.env.COMMANDO_ENGINE;
-  if (choice && choice !== 'podman' && choice !== 'docker') {
-    fail(`COMMANDO_ENGINE must be podman or docker, not "${choice}".`);
+  const choice = process.env.COMMANDO_ENGINE || 'auto';
+  if (!['podman', 'docker', 'auto'].includes(choice)) {
+    fail(`COMMANDO_ENGINE must be podman, docker or auto, not "${choice}".`);
   }
-  const useDocker = choice === 'docker' || (!choice && !TOOLS.podman.ok() && TOOLS.docker.ok());
+  const auto = choice === 'auto';
+  const useDocker = choice === 'docker' || (auto && !TOOLS.podman.ok() && TOOLS.docker.ok());
   return [TOOLS.nats, TOOLS.busybox, useDocker ? TOOLS.docker : TOOLS.podman];
 }
 
@@ -288,13 +294,16 @@ async function runTests() {
 
 /**
  * Runs the fleet as a child and forwards signals to it. A Ctrl-C in the
- * terminal reaches it directly too; the fleet treats repeats as one.
+ * terminal reaches it directly too; the fleet treats repeats as one. Through
+ * `setpriv --pdeathsig` (util-linux) the kernel sends it SIGTERM should this
+ * process die without forwarding anything (kill -9): the fleet then stops
+ * what it started, as on Ctrl-C.
  */
 function runFleet() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/fleet.ts'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  const fleet = [process.execPath, '--import', 'tsx', 'infra/fleet.ts'];
+  const setpriv = which('setpriv');
+  const [command, ...args] = setpriv ? [setpriv, '--pdeathsig', 'TERM', '--', ...fleet] : fleet;
+  const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));
   }

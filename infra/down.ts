@@ -1,59 +1,95 @@
-// `npm run fleet:down [-- --purge]`: removes the containers that the local
-// fleet (`npm start`) left running, from Podman and from Docker, found by
-// their labels (managed by Commando, on node local-1). Containers of other
-// nodes, such as those of a test run, are left alone. `--purge` also deletes
-// .commando/ (NATS data, logs, sockets).
+// `npm run fleet:down [-- --purge]`: stops what a killed `npm start` left
+// running (the processes recorded in .commando/fleet.json), then removes the
+// containers that the local fleet left running, from Podman and from Docker,
+// found by their labels (managed by Commando, on node local-1). Containers
+// of other nodes, such as those of a test run, are left alone. `--purge`
+// also removes the example image (that tag only) from both engines and
+// deletes .commando/ (NATS data, logs, sockets).
 import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { ContainerLabels } from '@commando/protocol';
-import { DEFAULT_SOCKETS, DockerApiEngine } from '@commando/engine';
 import { podmanEnv, removeManagedContainers, STATE_DIR } from './engines.ts';
-import { apiAnswers, API_URL, NODE_ID, shown } from './local-fleet.ts';
+import {
+  podmanNodeContainers,
+  removeDockerImage,
+  removePodmanImage,
+  runningDocker,
+} from './fleet-engines.ts';
+import {
+  describeRecorded,
+  readRecord,
+  removeRecord,
+  stillRunning,
+  stopRecorded,
+} from './fleet-record.ts';
+import { apiAnswers, API_URL, EXAMPLE, NODE_LABELS, shown } from './local-fleet.ts';
 import { findExecutable } from './processes.ts';
-
-const LABELS = { [ContainerLabels.managed]: 'true', [ContainerLabels.node]: NODE_ID };
 
 function say(line: string): void {
   console.log(`fleet:down: ${line}`);
 }
 
-/** Through the CLI: Podman needs no API service to remove its containers. */
-function downPodman(): void {
-  if (!findExecutable('podman')) return;
-  const filters = Object.entries(LABELS).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`]);
-  const env = podmanEnv();
-  const ids = execFileSync('podman', ['ps', '-a', '-q', ...filters], { env, encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean);
-  if (ids.length > 0) execFileSync('podman', ['rm', '-f', ...ids], { env, stdio: 'ignore' });
-  say(`removed ${ids.length} container(s) from Podman`);
+function refuse(sentence: string): never {
+  console.error(`fleet:down: ${sentence}`);
+  process.exit(1);
 }
 
-async function downDocker(): Promise<void> {
+/**
+ * Stops the processes a killed `npm start` left, newest first (agent before
+ * NATS). Refuses while that `npm start` itself still runs: it would restart
+ * them, and its agent would start the containers again.
+ */
+async function stopLeftovers(): Promise<void> {
+  const record = readRecord();
+  if (!record) return;
+  const { pid } = record.supervisor;
+  if (stillRunning(record.supervisor)) {
+    refuse(
+      `the local fleet still runs (npm start, pid ${pid}); stop it with Ctrl-C in its ` +
+        `terminal (or kill ${pid}) first.`,
+    );
+  }
+  for (const child of [...record.children].reverse().filter(stillRunning)) {
+    await stopRecorded(child);
+    say(`stopped the ${describeRecorded(child)}, left by a killed npm start (pid ${pid})`);
+  }
+  removeRecord();
+}
+
+/** Through the CLI: Podman needs no API service to remove its containers. */
+function downPodman(purge: boolean): void {
+  if (!findExecutable('podman')) return;
+  const ids = podmanNodeContainers();
+  if (ids.length > 0) {
+    execFileSync('podman', ['rm', '-f', ...ids], { env: podmanEnv(), stdio: 'ignore' });
+  }
+  say(`removed ${ids.length} container(s) from Podman`);
+  if (purge) say(removePodmanImage(EXAMPLE.image));
+}
+
+async function downDocker(purge: boolean): Promise<void> {
   if (!findExecutable('dockerd')) return;
-  const engine = new DockerApiEngine(DEFAULT_SOCKETS.docker);
-  try {
-    await engine.info();
-  } catch {
+  const engine = await runningDocker();
+  if (!engine) {
     say(
       'Docker is not running; nothing removed there (start dockerd and run this again if needed)',
     );
     return;
   }
-  say(`removed ${await removeManagedContainers(engine, LABELS)} container(s) from Docker`);
+  say(`removed ${await removeManagedContainers(engine, NODE_LABELS)} container(s) from Docker`);
+  if (purge) say(await removeDockerImage(EXAMPLE.image));
 }
 
 async function main(): Promise<void> {
+  const purge = process.argv.includes('--purge');
+  await stopLeftovers();
   if (await apiAnswers()) {
-    // Its agent would start the containers again at once.
-    console.error(
-      `fleet:down: the local fleet still runs (${API_URL} answers); stop npm start first.`,
-    );
-    process.exit(1);
+    // Not a recorded fleet (an older npm start, or one run by hand): its
+    // agent would start the containers again at once.
+    refuse(`a launcher still answers on ${API_URL}; stop it (and its node agent) first.`);
   }
-  downPodman();
-  await downDocker();
-  if (process.argv.includes('--purge')) {
+  downPodman(purge);
+  await downDocker(purge);
+  if (purge) {
     await rm(STATE_DIR, { recursive: true, force: true });
     say(`deleted ${shown(STATE_DIR)}/`);
   }

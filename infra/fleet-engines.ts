@@ -18,7 +18,8 @@ export const ENGINE_NAMES: Record<EngineKind, string> = { podman: 'Podman', dock
 
 /**
  * COMMANDO_ENGINE: `podman`, `docker`, or `auto` (the default, also when
- * empty): Podman when it is installed, else Docker.
+ * empty): Podman when it is installed (with runc), else Docker when dockerd
+ * is, else Podman. The same choice as infra/bootstrap.mjs makes.
  */
 export function engineKind(): EngineKind {
   const choice = process.env.COMMANDO_ENGINE || 'auto';
@@ -26,7 +27,8 @@ export function engineKind(): EngineKind {
   if (choice !== 'auto') {
     throw new Error(`COMMANDO_ENGINE must be podman, docker or auto, not "${choice}".`);
   }
-  return findExecutable('podman') ? 'podman' : 'docker';
+  const podman = Boolean(findExecutable('podman') && findExecutable('runc'));
+  return !podman && findExecutable('dockerd') ? 'docker' : 'podman';
 }
 
 /** True when an engine's API answers on `socketPath`. */

@@ -27,6 +27,7 @@ import type { EngineKind } from './fleet-engines.ts';
 import {
   describeRecorded,
   readRecord,
+  RECORD_FILE,
   recordSelf,
   removeRecord,
   stillRunning,
@@ -73,6 +74,12 @@ const parts: Parts = {};
 const children: Supervised[] = [];
 /** Events from this moment on are shown. */
 const startedAt = new Date().toISOString();
+/**
+ * Aborted (and replaced) each time NATS is back after a restart: the
+ * launcher's event follow then stalls for a minute or more, until its
+ * ordered consumer notices, so the events view opens a new one instead.
+ */
+let natsBack = new AbortController();
 
 function say(line: string): void {
   console.log(`fleet: ${line}`);
@@ -87,7 +94,8 @@ async function main(): Promise<void> {
   try {
     await up();
     say('events follow (Ctrl-C stops the control plane; the containers keep running):');
-    await followEvents(startedAt, quit.signal, (line) => console.log(`  ${line}`));
+    const print = (line: string) => console.log(`  ${line}`);
+    await followEvents(startedAt, quit.signal, print, () => natsBack.signal);
   } catch (err) {
     if (!quit.signal.aborted) {
       code = 1;
@@ -104,6 +112,9 @@ async function up(): Promise<void> {
   say(`local fleet on this machine: state in ${shown(STATE_DIR)}/, logs in ${shown(LOG_DIR)}/`);
   await checkPortsFree();
   parts.nats = await startChild(natsServer());
+  say(
+    `nats-server on nats://127.0.0.1:${NATS_PORT}, JetStream data in ${shown(NATS_DATA)}/ (log: ${shown(NATS_LOG)})`,
+  );
   parts.engine = await startEngine(kind);
   await warnOtherEngine(kind);
   await buildExample(parts.engine.engine);
@@ -144,8 +155,8 @@ async function checkPortsFree(): Promise<void> {
   for (const [port, what] of wanted) {
     if (await portAnswers(port)) {
       throw new Error(
-        `port ${port} on 127.0.0.1 (for ${what}) is already taken by a process that is not ` +
-          'part of a local fleet; stop it and run npm start again.',
+        `port ${port} on 127.0.0.1 (for ${what}) is already taken by a process that no ` +
+          `npm start recorded in ${shown(RECORD_FILE)}; stop it and run npm start again.`,
       );
     }
   }
@@ -162,26 +173,27 @@ async function startChild(spec: ChildSpec): Promise<Supervised> {
 function saveRecord(): void {
   const recorded = children.flatMap(({ name, current }) => {
     const pid = current?.proc.pid;
-    return pid === undefined ? [] : [{ name, pid, argv: [...current!.argv] }];
+    return current && pid !== undefined ? [{ name, pid, argv: [...current.argv] }] : [];
   });
   writeRecord({ supervisor: recordSelf('npm start'), children: recorded });
 }
 
+const NATS_DATA = join(STATE_DIR, 'nats');
+const NATS_LOG = join(LOG_DIR, 'nats.log');
+
 function natsServer(): ChildSpec {
-  const dataDir = join(STATE_DIR, 'nats');
   const args = ['-js', '-a', '127.0.0.1', '-p', String(NATS_PORT), '-m', String(NATS_MONITOR_PORT)];
-  args.push('-sd', dataDir, '-n', 'commando-local');
-  const logFile = join(LOG_DIR, 'nats.log');
+  args.push('-sd', NATS_DATA, '-n', 'commando-local');
   const healthz = `http://127.0.0.1:${NATS_MONITOR_PORT}/healthz?js-enabled-only=true`;
+  const opts = { logFile: NATS_LOG, detached: true };
   return {
     name: 'NATS server',
-    spawn: () => startLogged('NATS server', 'nats-server', args, { logFile, detached: true }),
+    spawn: () => startLogged('NATS server', 'nats-server', args, opts),
     async ready(child, signal) {
       const healthy = async () => (await fetch(healthz)).ok;
       await waitUntil('NATS with JetStream', healthy, 30_000, child, signal);
-      say(
-        `nats-server on nats://127.0.0.1:${NATS_PORT}, JetStream data in ${shown(dataDir)}/ (log: ${shown(logFile)})`,
-      );
+      natsBack.abort();
+      natsBack = new AbortController();
     },
   };
 }
@@ -335,7 +347,7 @@ async function down(): Promise<void> {
   const left = await leftRunning();
   for (const child of [parts.podman, parts.nats]) await stopChild(child);
   removeRecord();
-  reportLeft(left);
+  if (parts.engine) reportLeft(left, parts.engine.kind);
 }
 
 /** Says only what is true: a child waiting for its restart was not running. */
@@ -349,11 +361,11 @@ function logOf(child: Supervised): string {
   return child.current?.logFile ?? LOG_DIR;
 }
 
-function reportLeft(left: FoundContainer[]): void {
+function reportLeft(left: FoundContainer[], kind: EngineKind): void {
   if (left.length === 0) return;
   const names = left.map((c) => c.labels[ContainerLabels.replica] ?? c.name).sort();
   say(
-    `still running, on purpose: ${names.join(', ')} on ${parts.engine?.kind}. Commando never ` +
+    `still running, on purpose: ${names.join(', ')} on ${ENGINE_NAMES[kind]}. Commando never ` +
       'stops containers when its control plane stops; the next npm start adopts them.',
   );
   say(

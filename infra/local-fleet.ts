@@ -100,42 +100,67 @@ export async function probe(url: string): Promise<string> {
   return `NOT OK: ${last}`;
 }
 
+/** After a reopen, the launcher may need a moment (a NATS reconnect) before it serves again. */
+const QUIET_AFTER_REOPEN_MS = 10_000;
+
 /**
  * Follows the event stream (NDJSON, one `{seq, event}` per line) from
  * `since`, calling `onEvent` for each, until `signal` aborts. When the
  * stream drops it says so once, retries every second without a word (the
  * launcher may be down for a while), and says so again once it is back,
- * skipping what it has already shown.
+ * skipping what it has already shown. Aborting the signal `reopen` returns
+ * (read anew for each connection) drops the connection and opens another
+ * at once, without a word for failures in the next ten seconds.
  */
 export async function followEvents(
   since: string,
   signal: AbortSignal,
   onEvent: (line: string) => void,
+  reopen: () => AbortSignal = () => new AbortController().signal,
 ): Promise<void> {
   let from = since;
   let lastSeq = 0;
   let interrupted = false;
+  let quietUntil = 0;
   const onOpen = () => {
     if (interrupted) onEvent('(event stream reconnected)');
     interrupted = false;
   };
   while (!signal.aborted) {
+    const again = reopen();
     let why = 'the launcher ended it';
     try {
-      for await (const { seq, text } of eventLines(from, signal, onOpen)) {
+      for await (const { seq, text } of eventLines(
+        from,
+        AbortSignal.any([signal, again]),
+        onOpen,
+      )) {
         if (seq !== undefined && seq <= lastSeq) continue;
         lastSeq = seq ?? lastSeq;
         onEvent(text);
       }
     } catch (err) {
-      why = (err as Error).message;
+      why = reason(err);
     }
     if (signal.aborted) return;
-    if (!interrupted) onEvent(`(event stream interrupted: ${why}; reconnecting)`);
-    interrupted = true;
     if (lastSeq > 0) from = String(lastSeq);
+    if (again.aborted) {
+      quietUntil = Date.now() + QUIET_AFTER_REOPEN_MS;
+      continue;
+    }
+    if (!interrupted && Date.now() >= quietUntil) {
+      onEvent(`(event stream interrupted: ${why}; reconnecting)`);
+      interrupted = true;
+    }
     await delay(1_000, undefined, { signal }).catch(() => undefined);
   }
+}
+
+/** An error's message with its cause: fetch says only "fetch failed". */
+function reason(err: unknown): string {
+  const { message, cause } = err as Error & { cause?: { code?: string; message?: string } };
+  const detail = cause?.message ?? cause?.code;
+  return detail ? `${message} (${detail})` : message;
 }
 
 async function* eventLines(since: string, signal: AbortSignal, onOpen: () => void) {

@@ -97,7 +97,12 @@ export class Supervised {
         `restarting it in ${wait / 1000} s`,
     );
     await delay(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-    if (!this.stopping.signal.aborted) await this.restart();
+    if (this.stopping.signal.aborted) return;
+    // Spawn failures arrive as an exit ('failed to start'); only a local
+    // mistake (a log folder that cannot be written) throws, and ends this.
+    await this.restart().catch((err: unknown) =>
+      this.say(`could not restart the ${this.name}: ${(err as Error).message}`),
+    );
   }
 
   /** Watched from the start: an exit while getting ready is one more failure. */
