@@ -74,7 +74,7 @@ function readOrEmpty(path: string): string {
 }
 
 /** True when an engine's API answers on `socketPath`. */
-async function answers(socketPath: string): Promise<boolean> {
+export async function engineAnswers(socketPath: string): Promise<boolean> {
   if (!existsSync(socketPath)) return false;
   try {
     await new DockerApiEngine(socketPath).info();
@@ -96,7 +96,7 @@ export async function startPodmanService(
   logFile: string,
   opts: { detached?: boolean } = {},
 ): Promise<{ socketPath: string; stop(): Promise<void> }> {
-  if (await answers(socketPath)) {
+  if (await engineAnswers(socketPath)) {
     throw new Error(`an engine already answers on ${socketPath}; stop it or choose another socket`);
   }
   mkdirSync(dirname(socketPath), { recursive: true });
@@ -105,7 +105,12 @@ export async function startPodmanService(
   const env = podmanEnv();
   const service = startLogged('podman service', 'podman', args, { logFile, env, ...opts });
   try {
-    await waitUntil(`the Podman API on ${socketPath}`, () => answers(socketPath), 30_000, service);
+    await waitUntil(
+      `the Podman API on ${socketPath}`,
+      () => engineAnswers(socketPath),
+      30_000,
+      service,
+    );
   } catch (err) {
     await service.stop(2_000);
     throw err;
@@ -119,9 +124,14 @@ export async function startPodmanService(
  */
 export async function ensureDockerd(logFile: string): Promise<string> {
   const socketPath = DEFAULT_SOCKETS.docker;
-  if (await answers(socketPath)) return socketPath;
+  if (await engineAnswers(socketPath)) return socketPath;
   const dockerd = startLogged('dockerd', 'dockerd', [], { logFile, outlive: true });
-  await waitUntil(`dockerd to answer on ${socketPath}`, () => answers(socketPath), 60_000, dockerd);
+  await waitUntil(
+    `dockerd to answer on ${socketPath}`,
+    () => engineAnswers(socketPath),
+    60_000,
+    dockerd,
+  );
   return socketPath;
 }
 

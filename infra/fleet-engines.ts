@@ -3,11 +3,11 @@
 // API service as a supervised child, and what it finds or removes on either
 // engine: the containers of node local-1 and the example image.
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_SOCKETS, DockerApiEngine } from '@commando/engine';
-import { podmanEnv, STATE_DIR } from './engines.ts';
+import { engineAnswers, podmanEnv, STATE_DIR } from './engines.ts';
 import { LOG_DIR, NODE_LABELS, shown } from './local-fleet.ts';
 import { findExecutable, startLogged, waitUntil } from './processes.ts';
 import type { ChildSpec } from './supervisor.ts';
@@ -29,17 +29,6 @@ export function engineKind(): EngineKind {
   }
   const podman = Boolean(findExecutable('podman') && findExecutable('runc'));
   return !podman && findExecutable('dockerd') ? 'docker' : 'podman';
-}
-
-/** True when an engine's API answers on `socketPath`. */
-export async function engineAnswers(socketPath: string): Promise<boolean> {
-  if (!existsSync(socketPath)) return false;
-  try {
-    await new DockerApiEngine(socketPath).info();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export const PODMAN_SOCKET = join(STATE_DIR, 'podman.sock');

@@ -14,10 +14,15 @@ import { ContainerLabels } from '@commando/protocol';
 import type { DeploymentRecord, ReplicaView } from '@commando/protocol';
 import { DockerApiEngine } from '@commando/engine';
 import type { Engine, FoundContainer } from '@commando/engine';
-import { buildBusyboxImage, ensureDockerd, PROJECT_ROOT, STATE_DIR } from './engines.ts';
+import {
+  buildBusyboxImage,
+  engineAnswers,
+  ensureDockerd,
+  PROJECT_ROOT,
+  STATE_DIR,
+} from './engines.ts';
 import {
   ENGINE_NAMES,
-  engineAnswers,
   engineKind,
   nodeContainerCount,
   PODMAN_SOCKET,
