@@ -42,7 +42,10 @@ export async function streamEvents(
   if (!follow && nothingAfter(start, state)) return reply.send('');
 
   const consumer = await source.js.consumers.get(Streams.events, start);
-  const messages = await consumer.consume();
+  // Short pulls (and so heartbeats every 2.5 s) let a follower notice a
+  // restarted NATS server in seconds rather than after the default 30 s
+  // pull has gone unanswered twice.
+  const messages = await consumer.consume({ expires: 5_000 });
   const stopAt = follow ? undefined : state.last_seq;
   return reply.send(
     Readable.from(lines(messages, { stopAt, ...lifecycle(consumer, messages, reply) })),
