@@ -208,6 +208,35 @@ describe('commando events', { concurrency: 4 }, () => {
     });
   });
 
+  test('--follow picks up after the last event when the stream breaks off', async () => {
+    await withApi(async (api) => {
+      const first = '{"seq":7,"event":{"type":"io.commando.replica.started"}}\n';
+      const second = '{"seq":8,"event":{"type":"io.commando.replica.stopped"}}\n';
+      let calls = 0;
+      api.on('GET', '/v1/events', (_req, res) => {
+        calls += 1;
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        // The first launcher dies mid-stream; the next answer goes on.
+        if (calls === 1) res.write(first, () => res.socket?.destroy());
+        else res.write(second);
+      });
+      const child = startCli(['events', '--follow', '-o', 'json'], {
+        env: { COMMANDO_API: api.url },
+      });
+      const result = finished(child);
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('"seq":8')) child.kill('SIGTERM');
+      });
+      const { code, stdout, stderr } = await result;
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout, first + second);
+      assert.match(stderr, /event stream interrupted/);
+      assert.equal(api.requests[1]?.query.get('since'), '8');
+    });
+  });
+
   test('an invalid --since is a usage error', async () => {
     await withApi(async (api) => {
       const result = await runAgainst(api, ['events', '--since', 'yesterday']);

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LineCounter, parseAllDocuments, parseDocument } from 'yaml';
-import { DeploymentSpec, formatPath } from '@commando/protocol';
+import { DeploymentSpec, formatPath, rawIssuesOf } from '@commando/protocol';
 import { UsageError, type Issue } from './errors.ts';
 
 /**
@@ -131,12 +131,11 @@ export function checkSpec(source: SpecSource, value: unknown): void {
   const result = DeploymentSpec.safeParse(value);
   if (result.success) return;
   const locate = locator(source);
-  const issues = result.error.issues.flatMap((issue): Issue[] => {
-    const paths =
-      issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-    const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message;
-    return paths.map((path) => ({ path: formatPath(path), message, line: locate(path) }));
-  });
+  const issues = rawIssuesOf(result.error).map(({ path, message }): Issue => ({
+    path: formatPath(path),
+    message,
+    line: locate(path),
+  }));
   throw new UsageError(`${source.name} is not a valid deployment spec`, {
     code: 'COMMANDO_ERR_VALIDATION',
     issues,

@@ -79,22 +79,35 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
-/** Turns a zod error into field issues, unknown keys named one by one. */
-export function issuesOf(error: z.ZodError): FieldIssue[] {
-  return error.issues.flatMap((issue) => {
+/** One failing field with its raw path, for callers that locate it (the CLI finds its line). */
+export interface RawFieldIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * Flattens a zod error into one issue per field: unknown keys are named one
+ * by one, and a record key that fails its own schema says why.
+ */
+export function rawIssuesOf(error: z.ZodError): RawFieldIssue[] {
+  return error.issues.flatMap((issue): RawFieldIssue[] => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
-        path: formatPath([...issue.path, key]),
+        path: [...issue.path, key],
         message: 'is not a known field',
       }));
     }
     if (issue.code === 'invalid_key' && issue.issues.length > 0) {
-      // A record key that fails its own schema: say why, not just "invalid key".
       const why = issue.issues.map((i) => i.message).join('; ');
-      return [{ path: formatPath(issue.path), message: `key ${why}` }];
+      return [{ path: issue.path, message: `key ${why}` }];
     }
-    return [{ path: formatPath(issue.path), message: issue.message }];
+    return [{ path: issue.path, message: issue.message }];
   });
+}
+
+/** Turns a zod error into field issues with printable paths. */
+export function issuesOf(error: z.ZodError): FieldIssue[] {
+  return rawIssuesOf(error).map((i) => ({ path: formatPath(i.path), message: i.message }));
 }
 
 /** A validation error whose message names every failing field. */
