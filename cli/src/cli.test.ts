@@ -69,6 +69,20 @@ describe('commando ps', { concurrency: 4 }, () => {
     });
   });
 
+  test('the replicas of a deployment that does not exist are not found, exit 4', async () => {
+    await withApi(async (api) => {
+      api.on('GET', '/v1/replicas', { body: { replicas: [] } });
+      api.on(
+        'GET',
+        '/v1/deployments/nosuch',
+        errorReply(404, 'COMMANDO_ERR_NOT_FOUND', 'deployment nosuch not found'),
+      );
+      const result = await runAgainst(api, ['ps', 'nosuch']);
+      assert.equal(result.code, 4, result.stderr);
+      assert.match(result.stderr, /deployment nosuch not found/);
+    });
+  });
+
   test('an invalid deployment name is a usage error and nothing is sent', async () => {
     await withApi(async (api) => {
       const result = await runAgainst(api, ['ps', '../nodes']);

@@ -16,6 +16,11 @@ export function registerReplicas(program: Command): void {
       const { api, format } = contextOf(command);
       const data = await api.get('/v1/replicas', { deployment });
       const replicas = listOf<ReplicaView>(data, 'replicas');
+      // No replicas of a deployment that does not exist is "not found"
+      // (exit 4) rather than an empty list; the GET throws that error.
+      if (deployment && replicas.length === 0) {
+        await api.get(`/v1/deployments/${deployment}`, {});
+      }
       if (format === 'table' && replicas.length === 0) return writeNote('no replicas');
       printData(format, replicas, () => replicasTable(replicas, Date.now()));
     });
