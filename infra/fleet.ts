@@ -10,6 +10,7 @@
 // `npm start` adopts them (`npm run fleet:down` removes them).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventLine, followEvents } from '@commando/cli';
 import { ContainerLabels } from '@commando/protocol';
 import type { DeploymentRecord, ReplicaView } from '@commando/protocol';
 import { DockerApiEngine } from '@commando/engine';
@@ -43,7 +44,7 @@ import {
   API_URL,
   applyYaml,
   EXAMPLE,
-  followEvents,
+  api,
   getDeployment,
   listReplicas,
   LOG_DIR,
@@ -79,12 +80,6 @@ const parts: Parts = {};
 const children: Supervised[] = [];
 /** Events from this moment on are shown. */
 const startedAt = new Date().toISOString();
-/**
- * Aborted (and replaced) each time NATS is back after a restart: the
- * launcher's event follow then stalls for a minute or more, until its
- * ordered consumer notices, so the events view opens a new one instead.
- */
-let natsBack = new AbortController();
 
 function say(line: string): void {
   console.log(`fleet: ${line}`);
@@ -99,8 +94,9 @@ async function main(): Promise<void> {
   try {
     await up();
     say('events follow (Ctrl-C stops the control plane; the containers keep running):');
-    const print = (line: string) => console.log(`  ${line}`);
-    await followEvents(startedAt, quit.signal, print, () => natsBack.signal);
+    const print = (text: string) => console.log(`  ${text}`);
+    const opts = { since: startedAt, follow: true };
+    await followEvents(api, opts, quit.signal, (line) => print(eventLine(line)), print);
   } catch (err) {
     if (!quit.signal.aborted) {
       code = 1;
@@ -197,8 +193,6 @@ function natsServer(): ChildSpec {
     async ready(child, signal) {
       const healthy = async () => (await fetch(healthz)).ok;
       await waitUntil('NATS with JetStream', healthy, 30_000, child, signal);
-      natsBack.abort();
-      natsBack = new AbortController();
     },
   };
 }

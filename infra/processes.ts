@@ -173,24 +173,34 @@ export async function logHasMessage(
   fromOffset: number,
   msg: string,
 ): Promise<boolean> {
+  return (await logLine(logFile, fromOffset, msg)) !== undefined;
+}
+
+/** The first JSON log line (pino) with `msg` after byte `fromOffset`, decoded. */
+export async function logLine(
+  logFile: string,
+  fromOffset: number,
+  msg: string,
+): Promise<Record<string, unknown> | undefined> {
   const handle = await open(logFile, 'r');
   try {
     const { size } = await handle.stat();
     const buf = Buffer.alloc(Math.max(0, size - fromOffset));
     await handle.read(buf, 0, buf.length, fromOffset);
-    return buf
-      .toString('utf8')
-      .split('\n')
-      .some((line) => parsedMsg(line) === msg);
+    for (const line of buf.toString('utf8').split('\n')) {
+      const parsed = parsedLine(line);
+      if (parsed?.msg === msg) return parsed;
+    }
+    return undefined;
   } finally {
     await handle.close();
   }
 }
 
-function parsedMsg(line: string): string | undefined {
+function parsedLine(line: string): Record<string, unknown> | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
-    return (JSON.parse(line) as { msg?: string }).msg;
+    return JSON.parse(line) as Record<string, unknown>;
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
-// What other workspaces may use of the CLI: its API client and the
-// formatting of its views. The command tree itself runs only from main.ts.
+// What other tools of this repository (the local fleet in infra/) share
+// with the CLI: the launcher's API client, the event stream and its lines.
 export { ApiClient, DEFAULT_API_URL } from './api.ts';
-export { ApiError, ExitCode, UnreachableError, UsageError } from './errors.ts';
-export { formatAge, formatBytes, renderTable } from './output.ts';
-export { eventLine, formatPort, nodesTable, replicasTable } from './views.ts';
+export { ApiError, UnreachableError } from './errors.ts';
+export { followEvents } from './follow.ts';
+export { eventLine } from './views.ts';

@@ -1,9 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { parseSince } from '../args.ts';
-import type { ApiClient } from '../api.ts';
-import { UnreachableError } from '../errors.ts';
+import { followEvents } from '../follow.ts';
 import { writeNote, writeOut, type OutputFormat } from '../output.ts';
 import { eventLine } from '../views.ts';
 import { contextOf, outputOption } from './kit.ts';
@@ -60,48 +58,11 @@ export function registerEvents(program: Command): void {
     .action(async (opts: EventsOptions, command: Command) => {
       const { api, format } = contextOf(command);
       let count = 0;
-      await untilSignal((signal) =>
-        follow(api, opts, signal, (line) => {
-          writeOut(formatEvent(format, line));
-          count += 1;
-        }),
-      );
+      const print = (line: unknown): void => {
+        writeOut(formatEvent(format, line));
+        count += 1;
+      };
+      await untilSignal((signal) => followEvents(api, opts, signal, print, writeNote));
       if (format === 'table' && count === 0 && !opts.follow) writeNote('no events');
     });
-}
-
-/** Longest wait between two attempts to reach the launcher again. */
-const MAX_RECONNECT_MS = 10_000;
-
-/**
- * Streams the events. With `--follow`, a stream that breaks off (the
- * launcher restarted, or another one behind the same address took over) is
- * opened again after the last event seen, so nothing is printed twice or
- * missed; only Ctrl-C ends it. One note on stderr marks each interruption.
- */
-async function follow(
-  api: ApiClient,
-  opts: EventsOptions,
-  signal: AbortSignal,
-  print: (line: unknown) => void,
-): Promise<void> {
-  let since = opts.since;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const query = { since, follow: opts.follow ? 'true' : undefined };
-      for await (const line of api.stream('/v1/events', query, signal)) {
-        print(line);
-        const seq = (line as { seq?: unknown }).seq;
-        if (typeof seq === 'number') since = String(seq + 1);
-        if (attempt > 0) writeNote('(event stream reconnected)');
-        attempt = 0;
-      }
-      if (!opts.follow) return;
-      if (attempt === 0) writeNote('(event stream closed by the launcher; reconnecting)');
-    } catch (err) {
-      if (!opts.follow || signal.aborted || !(err instanceof UnreachableError)) throw err;
-      if (attempt === 0) writeNote(`(event stream interrupted: ${err.message}; reconnecting)`);
-    }
-    await sleep(Math.min(500 * 2 ** attempt, MAX_RECONNECT_MS), undefined, { signal });
-  }
 }

@@ -67,3 +67,25 @@ export function drainOnSignals(
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
+
+/** Registers a listener; returns the function that removes it. */
+export type OnReconnect = (listener: () => void) => () => void;
+
+/**
+ * One watcher of the connection's reconnects for many listeners: a
+ * subscription that needs setting up anew after a server came back (a
+ * long-lived consumer of a restarted server can stall) registers here
+ * rather than iterating the connection's status itself.
+ */
+export function reconnects(nc: NatsConnection): OnReconnect {
+  const listeners = new Set<() => void>();
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'reconnect') for (const listener of [...listeners]) listener();
+    }
+  })();
+  return (listener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+}

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { EventPublisher, Leases } from '@commando/bus';
+import { EventPublisher, Leases, reconnects } from '@commando/bus';
 import type { Logger, State } from '@commando/bus';
 import type { FastifyInstance } from 'fastify';
 import type { LauncherConfig } from './config.ts';
@@ -54,7 +54,8 @@ export async function startLauncher(deps: LauncherDeps): Promise<RunningLauncher
   const intervalMs = deps.config.evalIntervalMs;
   const triggers = await startTriggers({ state, enqueue, logger, intervalMs });
   const subscriptions = serveApi(deps.nc, service, logger);
-  const app = buildServer({ service, events: state, logger });
+  const feed = { ...state, onReconnect: reconnects(deps.nc) };
+  const app = buildServer({ service, events: feed, logger });
   const url = await listen(app, deps.config.httpHost, deps.config.httpPort);
   const stop = async (): Promise<void> => {
     await app.close();

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { CloudEvent, parseOrThrow, Streams } from '@commando/protocol';
-import type { State } from '@commando/bus';
+import type { OnReconnect, State } from '@commando/bus';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 
 type Consumers = State['js']['consumers'];
@@ -10,7 +10,10 @@ type Messages = Awaited<ReturnType<Awaited<ReturnType<Consumers['get']>>['consum
 type StreamState = Awaited<ReturnType<State['jsm']['streams']['info']>>['state'];
 
 /** Where the stream of events is read from. */
-export type EventSource = Pick<State, 'js' | 'jsm'>;
+export type EventSource = Pick<State, 'js' | 'jsm'> & {
+  /** Reconnects of the NATS connection; followers are ended on each. */
+  onReconnect?: OnReconnect;
+};
 
 const EventsQuery = z.strictObject({
   since: z
@@ -42,14 +45,14 @@ export async function streamEvents(
   if (!follow && nothingAfter(start, state)) return reply.send('');
 
   const consumer = await source.js.consumers.get(Streams.events, start);
-  // Short pulls (and so heartbeats every 2.5 s) let a follower notice a
-  // restarted NATS server in seconds rather than after the default 30 s
-  // pull has gone unanswered twice.
-  const messages = await consumer.consume({ expires: 5_000 });
+  const messages = await consumer.consume();
   const stopAt = follow ? undefined : state.last_seq;
-  return reply.send(
-    Readable.from(lines(messages, { stopAt, ...lifecycle(consumer, messages, reply) })),
-  );
+  // An ordered consumer of a restarted server can stall for a minute or
+  // more. A follower is ended instead: clients resume after the last `seq`
+  // they got (the CLI does), on a fresh consumer.
+  const off = follow ? source.onReconnect?.(() => void messages.close()) : undefined;
+  const ends = lifecycle(consumer, messages, reply, off);
+  return reply.send(Readable.from(lines(messages, { stopAt, ...ends })));
 }
 
 type EventConsumer = Awaited<ReturnType<Consumers['get']>>;
@@ -59,10 +62,16 @@ type EventConsumer = Awaited<ReturnType<Consumers['get']>>;
  * whichever comes first: the generator finishing, or the response closing
  * (done, or the client hung up, maybe before the body was read at all).
  */
-function lifecycle(consumer: EventConsumer, messages: Messages, reply: FastifyReply) {
+function lifecycle(
+  consumer: EventConsumer,
+  messages: Messages,
+  reply: FastifyReply,
+  unsubscribe: (() => void) | undefined,
+) {
   let done: Promise<void> | undefined;
   const cleanup = (): Promise<void> =>
     (done ??= (async () => {
+      unsubscribe?.();
       await messages.close();
       // The client keeps an ordered consumer on the server for five minutes
       // after it goes quiet; delete it now rather than leak one per request.
